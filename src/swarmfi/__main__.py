@@ -1,0 +1,3 @@
+from swarmfi.cli import main
+
+main()
