@@ -1,4 +1,4 @@
-"""Chain: compiled Vyper contracts, a pyrevm harness, and (later) the devnet node and chain interface.
+"""Chain: compiled Vyper contracts, a pyrevm harness, the devnet and the chain interface.
 
 Submodules import their heavy dependencies (vyper, pyrevm, web3) themselves; importing
 this package is cheap.

@@ -96,7 +96,7 @@ def abi_type(param: dict[str, Any]) -> str:
     if not kind.startswith("tuple"):
         return kind
     inner = ",".join(abi_type(c) for c in param["components"])
-    return f"({inner}){kind[len('tuple'):]}"
+    return f"({inner}){kind[len('tuple') :]}"
 
 
 def signature(entry: dict[str, Any]) -> str:
@@ -313,7 +313,7 @@ class Harness:
 
     def _message(self, to: str, data: bytes, sender: str | None, value: int, label: str) -> bytes:
         try:
-            return self.evm.message_call(sender or self.deployer, to, data, value=value)  # type: ignore[no-any-return]
+            return self.evm.message_call(sender or self.deployer, to, data, value=value)
         except RuntimeError as exc:
             raise as_revert(exc, label) from None
 
@@ -363,7 +363,7 @@ class Harness:
 
 
 def _constructor_args(abi: ABI, args: Sequence[Any]) -> bytes:
-    ctor = next((e for e in abi if e.get("type") == "constructor"), {"inputs": []})
+    ctor: dict[str, Any] = next((e for e in abi if e.get("type") == "constructor"), {"inputs": []})
     if len(ctor["inputs"]) != len(args):
         raise TypeError(f"constructor takes {len(ctor['inputs'])} arguments, got {len(args)}")
     return eth_abi.encode([abi_type(p) for p in ctor["inputs"]], list(args))
