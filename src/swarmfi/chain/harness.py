@@ -108,10 +108,10 @@ def selector(entry: dict[str, Any]) -> bytes:
 
 
 def _normalise(kind: str, value: Any) -> Any:
-    """Checksum decoded addresses (also inside arrays); leave everything else."""
+    """Checksum decoded addresses and turn arrays into lists; leave everything else."""
     if kind == "address":
         return to_checksum_address(value)
-    if kind.startswith("address[") and isinstance(value, (list, tuple)):
+    if kind.endswith("]") and isinstance(value, (list, tuple)):
         return [_normalise(kind[: kind.rindex("[")], v) for v in value]
     return value
 
@@ -392,3 +392,11 @@ def _decode_log(abi: ABI, log: RawLog) -> Event | None:
         ordered = {p["name"]: values[p["name"]] for p in entry["inputs"]}
         return Event(entry["name"], log.address, ordered)
     return None
+
+
+def deploy_amm(h: Harness, weth: str, sender: str | None = None) -> tuple[Contract, Contract]:
+    """Deploy the Pair blueprint, the Factory and the Router over `weth`: (factory, router)."""
+    blueprint = h.deploy_blueprint("Pair", sender=sender)
+    factory = h.deploy("Factory", blueprint, sender=sender)
+    router = h.deploy("Router", factory.address, weth, sender=sender)
+    return factory, router
