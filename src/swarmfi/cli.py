@@ -20,6 +20,7 @@ from swarmfi.output import err_console
 # Modules that add commands; each exposes `register(group: click.Group) -> None`.
 COMMAND_MODULES: list[str] = [
     "swarmfi.demo",
+    "swarmfi.ledger.cli",
 ]
 
 

@@ -1,0 +1,49 @@
+"""Where swarmfi keeps its files: one home directory, overridable with `SWARMFI_HOME`.
+
+::
+
+    $SWARMFI_HOME (default ~/.swarmfi)
+    ├── ledger.sqlite3     the append-only record of every run (swarmfi.ledger)
+    ├── policy.toml        the user's policy; missing means safe defaults (swarmfi.guard.policy)
+    └── devnet/            the embedded devnet's chain state (`--state DIR` replaces it)
+
+A run against a `--state DIR` keeps its ledger alongside: `ledger_path(DIR)`.
+These functions only compute paths; nothing here creates a directory. Call
+`ensure_dir(path)` before writing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+HOME_ENV = "SWARMFI_HOME"
+LEDGER_FILE = "ledger.sqlite3"
+POLICY_FILE = "policy.toml"
+
+
+def home() -> Path:
+    """The swarmfi home directory: `$SWARMFI_HOME`, else `~/.swarmfi`."""
+    value = os.environ.get(HOME_ENV, "").strip()
+    return Path(value).expanduser() if value else Path.home() / ".swarmfi"
+
+
+def state_dir() -> Path:
+    """The embedded devnet's default state directory (`swarmfi devnet reset` clears it)."""
+    return home() / "devnet"
+
+
+def ledger_path(state: Path | None = None) -> Path:
+    """The ledger database: in the home directory, or alongside an explicit `--state` dir."""
+    return (state if state is not None else home()) / LEDGER_FILE
+
+
+def policy_path() -> Path:
+    """The policy file."""
+    return home() / POLICY_FILE
+
+
+def ensure_dir(path: Path) -> Path:
+    """Create directory `path` (and parents) if missing, private to the user; return it."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
