@@ -21,11 +21,15 @@ def test_known_selectors_match_the_standard_abis():
     assert selector("transfer(address,uint256)").hex() == "a9059cbb"
     assert selector("approve(address,uint256)").hex() == "095ea7b3"
     assert selector("deposit()").hex() == "d0e30db0"
-    assert selector("swapExactTokensForTokens(uint256,uint256,address[],address,uint256)"
-                    ).hex() == "38ed1739"
+    assert (
+        selector("swapExactTokensForTokens(uint256,uint256,address[],address,uint256)").hex()
+        == "38ed1739"
+    )
     assert selector("swapExactETHForTokens(uint256,address[],address,uint256)").hex() == "7ff36ab5"
-    assert selector("addLiquidityETH(address,uint256,uint256,uint256,address,uint256)"
-                    ).hex() == "f305d719"
+    assert (
+        selector("addLiquidityETH(address,uint256,uint256,uint256,address,uint256)").hex()
+        == "f305d719"
+    )
 
 
 @settings(max_examples=100, deadline=None)
@@ -61,19 +65,29 @@ def test_token_swaps_round_trip(amount, limit, deadline):
 def test_eth_swaps_pick_the_eth_variants_and_attach_value():
     call = calls.swap_exact_in(ROUTER, [A, B], 10, 9, ME, 100, eth_in=True)
     assert call.value == 10
-    assert decode_call("swapExactETHForTokens(uint256,address[],address,uint256)",
-                       call.data) == (9, (A, B), ME, 100)
+    assert decode_call("swapExactETHForTokens(uint256,address[],address,uint256)", call.data) == (
+        9,
+        (A, B),
+        ME,
+        100,
+    )
     call = calls.swap_exact_in(ROUTER, [A, B], 10, 9, ME, 100, eth_out=True)
     assert call.value == 0
-    assert decode_call("swapExactTokensForETH(uint256,uint256,address[],address,uint256)",
-                       call.data) == (10, 9, (A, B), ME, 100)
+    assert decode_call(
+        "swapExactTokensForETH(uint256,uint256,address[],address,uint256)", call.data
+    ) == (10, 9, (A, B), ME, 100)
     call = calls.swap_exact_out(ROUTER, [A, B], 10, 12, ME, 100, eth_in=True)
     assert call.value == 12
-    assert decode_call("swapETHForExactTokens(uint256,address[],address,uint256)",
-                       call.data) == (10, (A, B), ME, 100)
+    assert decode_call("swapETHForExactTokens(uint256,address[],address,uint256)", call.data) == (
+        10,
+        (A, B),
+        ME,
+        100,
+    )
     call = calls.swap_exact_out(ROUTER, [A, B], 10, 12, ME, 100, eth_out=True)
-    assert decode_call("swapTokensForExactETH(uint256,uint256,address[],address,uint256)",
-                       call.data) == (10, 12, (A, B), ME, 100)
+    assert decode_call(
+        "swapTokensForExactETH(uint256,uint256,address[],address,uint256)", call.data
+    ) == (10, 12, (A, B), ME, 100)
 
 
 def test_bad_swap_paths_are_rejected():
@@ -115,7 +129,12 @@ def test_governance_and_launchpad_calls_round_trip():
     assert decode_call("delegate(address)", calls.delegate(C, ME).data) == (ME,)
     call = calls.launch(C, "Moon Cat", "MCAT", 10**27, 5000, 10 * 10**18)
     assert decode_call("launch(string,string,uint256,uint256,uint256)", call.data) == (
-        "Moon Cat", "MCAT", 10**27, 5000, 10 * 10**18)
+        "Moon Cat",
+        "MCAT",
+        10**27,
+        5000,
+        10 * 10**18,
+    )
     call = calls.buy(C, A, 10**18, 5)
     assert call.value == 10**18
     assert decode_call("buy(address,uint256)", call.data) == (A, 5)
@@ -125,7 +144,13 @@ def test_governance_and_launchpad_calls_round_trip():
 def test_call_becomes_a_tx_request():
     tx = calls.swap_exact_in(ROUTER, [A, B], 10, 9, ME, 100, eth_in=True).tx(ME, gas=200_000)
     assert (tx.kind, tx.sender, tx.to, tx.value, tx.gas, tx.label) == (
-        "tx", ME, ROUTER, 10, 200_000, "swap")
+        "tx",
+        ME,
+        ROUTER,
+        10,
+        200_000,
+        "swap",
+    )
 
 
 def test_decode_call_rejects_the_wrong_selector():

@@ -57,8 +57,12 @@ def test_unknown_chain_is_user_error():
 
 
 def test_register_and_dict_round_trip():
-    mine = Registry(777, {"AAA": Token("AAA", "0x" + "ab" * 20, 6, "Triple A")},
-                    {"router": "0x" + "cd" * 20}, name="test chain")
+    mine = Registry(
+        777,
+        {"AAA": Token("AAA", "0x" + "ab" * 20, 6, "Triple A")},
+        {"router": "0x" + "cd" * 20},
+        name="test chain",
+    )
     registry.register(mine)
     assert registry.lookup(777) is mine
     assert registry.from_dict(registry.to_dict(mine)) == mine

@@ -31,8 +31,16 @@ FAST_N = 2**4
 
 
 def _tx(nonce: int = 0) -> dict:
-    return {"to": HARDHAT_1, "value": 1, "gas": 21000, "maxFeePerGas": 2 * 10**9,
-            "maxPriorityFeePerGas": 10**9, "nonce": nonce, "chainId": 31337, "type": 2}
+    return {
+        "to": HARDHAT_1,
+        "value": 1,
+        "gas": 21000,
+        "maxFeePerGas": 2 * 10**9,
+        "maxPriorityFeePerGas": 10**9,
+        "nonce": nonce,
+        "chainId": 31337,
+        "type": 2,
+    }
 
 
 def test_test_accounts_are_the_standard_mnemonic_accounts():

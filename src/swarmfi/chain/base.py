@@ -23,8 +23,16 @@ if TYPE_CHECKING:
 
 NATIVE = "ETH"
 NATIVE_ADDRESS = "0x0000000000000000000000000000000000000000"
-CONTRACT_KEYS = ("router", "factory", "weth", "lending", "oracle", "governor", "govtoken",
-                 "launchpad")
+CONTRACT_KEYS = (
+    "router",
+    "factory",
+    "weth",
+    "lending",
+    "oracle",
+    "governor",
+    "govtoken",
+    "launchpad",
+)
 PROPOSAL_STATES = ("pending", "active", "defeated", "succeeded")
 
 
@@ -72,20 +80,23 @@ class Registry:
         found = self.tokens.get(key)
         if found is None:
             known = ", ".join(self.symbols())
-            raise PlanError(f"unknown token {symbol!r} on chain {self.chain_id}",
-                            hint=f"use one of: {known}")
+            raise PlanError(
+                f"unknown token {symbol!r} on chain {self.chain_id}", hint=f"use one of: {known}"
+            )
         return found
 
     def contract(self, key: str) -> str:
         """The address of contract `key` ("router", "lending", …)."""
         address = self.contracts.get(key)
         if address is None:
-            raise PlanError(f"chain {self.chain_id} has no {key} contract in swarmfi's registry",
-                            hint="use the devnet, or a chain whose registry lists it")
+            raise PlanError(
+                f"chain {self.chain_id} has no {key} contract in swarmfi's registry",
+                hint="use the devnet, or a chain whose registry lists it",
+            )
         return address
 
     def symbols(self) -> list[str]:
-        """"ETH" then every ERC20 symbol, in registry order."""
+        """ "ETH" then every ERC20 symbol, in registry order."""
         return [NATIVE, *self.tokens]
 
     def by_address(self, address: str) -> Token | None:
@@ -231,7 +242,20 @@ class Chain(Protocol):
 
 
 __all__ = [
-    "CONTRACT_KEYS", "EMPTY_POSITION", "ETHER", "NATIVE", "NATIVE_ADDRESS", "PROPOSAL_STATES",
-    "Chain", "LendingPosition", "Log", "Proposal", "Receipt", "Registry", "Simulation",
-    "Token", "TxOutcome", "TxRequest",
+    "CONTRACT_KEYS",
+    "EMPTY_POSITION",
+    "ETHER",
+    "NATIVE",
+    "NATIVE_ADDRESS",
+    "PROPOSAL_STATES",
+    "Chain",
+    "LendingPosition",
+    "Log",
+    "Proposal",
+    "Receipt",
+    "Registry",
+    "Simulation",
+    "Token",
+    "TxOutcome",
+    "TxRequest",
 ]

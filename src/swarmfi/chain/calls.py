@@ -64,8 +64,9 @@ class Call:
     kind: Literal["call"] = "call"
 
     def tx(self, sender: str, gas: int | None = None) -> TxRequest:
-        return TxRequest(sender=sender, to=self.to, data=self.data, value=self.value, gas=gas,
-                         label=self.label)
+        return TxRequest(
+            sender=sender, to=self.to, data=self.data, value=self.value, gas=gas, label=self.label
+        )
 
 
 # ERC20 and WETH
@@ -114,8 +115,17 @@ def _check_path(path: Sequence[str], eth_in: bool, eth_out: bool) -> list[str]:
     return list(path)
 
 
-def swap_exact_in(router: str, path: Sequence[str], amount_in: int, min_out: int, to: str,
-                  deadline: int, *, eth_in: bool = False, eth_out: bool = False) -> Call:
+def swap_exact_in(
+    router: str,
+    path: Sequence[str],
+    amount_in: int,
+    min_out: int,
+    to: str,
+    deadline: int,
+    *,
+    eth_in: bool = False,
+    eth_out: bool = False,
+) -> Call:
     """Sell exactly `amount_in` of path[0]; eth_in/eth_out mean path[0]/path[-1] is WETH
     and ether is paid/received instead."""
     route = _check_path(path, eth_in, eth_out)
@@ -125,8 +135,17 @@ def swap_exact_in(router: str, path: Sequence[str], amount_in: int, min_out: int
     return Call(router, encode(signature, amount_in, min_out, route, to, deadline), label="swap")
 
 
-def swap_exact_out(router: str, path: Sequence[str], amount_out: int, max_in: int, to: str,
-                   deadline: int, *, eth_in: bool = False, eth_out: bool = False) -> Call:
+def swap_exact_out(
+    router: str,
+    path: Sequence[str],
+    amount_out: int,
+    max_in: int,
+    to: str,
+    deadline: int,
+    *,
+    eth_in: bool = False,
+    eth_out: bool = False,
+) -> Call:
     """Buy exactly `amount_out` of path[-1] spending at most `max_in` of path[0]."""
     route = _check_path(path, eth_in, eth_out)
     signature = _EXACT_OUT[(eth_in, eth_out)]
@@ -135,29 +154,55 @@ def swap_exact_out(router: str, path: Sequence[str], amount_out: int, max_in: in
     return Call(router, encode(signature, amount_out, max_in, route, to, deadline), label="swap")
 
 
-def add_liquidity(router: str, token_a: str, token_b: str, amount_a: int, amount_b: int,
-                  min_a: int, min_b: int, to: str, deadline: int) -> Call:
+def add_liquidity(
+    router: str,
+    token_a: str,
+    token_b: str,
+    amount_a: int,
+    amount_b: int,
+    min_a: int,
+    min_b: int,
+    to: str,
+    deadline: int,
+) -> Call:
     sig = "addLiquidity(address,address,uint256,uint256,uint256,uint256,address,uint256)"
     data = encode(sig, token_a, token_b, amount_a, amount_b, min_a, min_b, to, deadline)
     return Call(router, data, label="add liquidity")
 
 
-def add_liquidity_eth(router: str, token: str, amount_token: int, amount_eth: int,
-                      min_token: int, min_eth: int, to: str, deadline: int) -> Call:
+def add_liquidity_eth(
+    router: str,
+    token: str,
+    amount_token: int,
+    amount_eth: int,
+    min_token: int,
+    min_eth: int,
+    to: str,
+    deadline: int,
+) -> Call:
     sig = "addLiquidityETH(address,uint256,uint256,uint256,address,uint256)"
     data = encode(sig, token, amount_token, min_token, min_eth, to, deadline)
     return Call(router, data, amount_eth, "add liquidity")
 
 
-def remove_liquidity(router: str, token_a: str, token_b: str, liquidity: int, min_a: int,
-                     min_b: int, to: str, deadline: int) -> Call:
+def remove_liquidity(
+    router: str,
+    token_a: str,
+    token_b: str,
+    liquidity: int,
+    min_a: int,
+    min_b: int,
+    to: str,
+    deadline: int,
+) -> Call:
     sig = "removeLiquidity(address,address,uint256,uint256,uint256,address,uint256)"
     data = encode(sig, token_a, token_b, liquidity, min_a, min_b, to, deadline)
     return Call(router, data, label="remove liquidity")
 
 
-def remove_liquidity_eth(router: str, token: str, liquidity: int, min_token: int,
-                         min_eth: int, to: str, deadline: int) -> Call:
+def remove_liquidity_eth(
+    router: str, token: str, liquidity: int, min_token: int, min_eth: int, to: str, deadline: int
+) -> Call:
     sig = "removeLiquidityETH(address,uint256,uint256,uint256,address,uint256)"
     data = encode(sig, token, liquidity, min_token, min_eth, to, deadline)
     return Call(router, data, label="remove liquidity")
@@ -199,8 +244,9 @@ def delegate(govtoken: str, delegatee: str) -> Call:
     return Call(govtoken, encode("delegate(address)", delegatee), label="delegate")
 
 
-def launch(launchpad: str, name: str, symbol: str, supply: int, community_bps: int,
-           target_raise_wei: int) -> Call:
+def launch(
+    launchpad: str, name: str, symbol: str, supply: int, community_bps: int, target_raise_wei: int
+) -> Call:
     sig = "launch(string,string,uint256,uint256,uint256)"
     data = encode(sig, name, symbol, supply, community_bps, target_raise_wei)
     return Call(launchpad, data, label="launch")

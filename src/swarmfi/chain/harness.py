@@ -262,9 +262,14 @@ class Harness:
 
     def deploy(self, name: str, *args: Any, sender: str | None = None, value: int = 0) -> Contract:
         """Compile (cached) and deploy contract `name` with constructor `args`."""
-        compiled = compile_contract(name)
+        return self.deploy_compiled(compile_contract(name), *args, sender=sender, value=value)
+
+    def deploy_compiled(
+        self, compiled: Compiled, *args: Any, sender: str | None = None, value: int = 0
+    ) -> Contract:
+        """Deploy an already compiled contract (e.g. one from another directory)."""
         code = compiled.bytecode + _constructor_args(compiled.abi, args)
-        address = self._create(code, sender, value, f"deploy {name}")
+        address = self._create(code, sender, value, f"deploy {compiled.name}")
         return self.register(compiled, address)
 
     def deploy_blueprint(self, name: str, sender: str | None = None) -> str:

@@ -48,8 +48,10 @@ def lookup(chain_id: int) -> Registry:
     found = _REGISTRIES.get(chain_id)
     if found is None:
         known = ", ".join(str(c) for c in sorted(_REGISTRIES))
-        raise UserInputError(f"swarmfi has no token registry for chain id {chain_id}",
-                             hint=f"use a chain it knows ({known}) or the devnet")
+        raise UserInputError(
+            f"swarmfi has no token registry for chain id {chain_id}",
+            hint=f"use a chain it knows ({known}) or the devnet",
+        )
     return found
 
 
@@ -58,15 +60,20 @@ def to_dict(registry: Registry) -> dict[str, Any]:
     return {
         "chain_id": registry.chain_id,
         "name": registry.name,
-        "tokens": {s: {"address": t.address, "decimals": t.decimals, "name": t.name}
-                   for s, t in registry.tokens.items()},
+        "tokens": {
+            s: {"address": t.address, "decimals": t.decimals, "name": t.name}
+            for s, t in registry.tokens.items()
+        },
         "contracts": dict(registry.contracts),
     }
 
 
 def from_dict(data: dict[str, Any]) -> Registry:
     """The inverse of `to_dict`."""
-    tokens = {s: Token(s, t["address"], int(t["decimals"]), t.get("name", ""))
-              for s, t in data["tokens"].items()}
-    return Registry(int(data["chain_id"]), tokens, dict(data["contracts"]),
-                    name=data.get("name", ""))
+    tokens = {
+        s: Token(s, t["address"], int(t["decimals"]), t.get("name", ""))
+        for s, t in data["tokens"].items()
+    }
+    return Registry(
+        int(data["chain_id"]), tokens, dict(data["contracts"]), name=data.get("name", "")
+    )

@@ -26,8 +26,10 @@ def run_sync(coro: Coroutine[Any, Any, T], loop: asyncio.AbstractEventLoop | Non
         pass
     else:
         coro.close()
-        raise BugError("a sync chain call was made inside a running event loop",
-                       hint="await the async Chain method instead")
+        raise BugError(
+            "a sync chain call was made inside a running event loop",
+            hint="await the async Chain method instead",
+        )
     if loop is None:
         return asyncio.run(coro)
     return loop.run_until_complete(coro)

@@ -52,8 +52,9 @@ class LocalSigner:
         try:
             account = Account.from_key(private_key)
         except Exception:
-            raise UserInputError("that is not a valid private key",
-                                 hint="give 32 bytes as 64 hex digits") from None
+            raise UserInputError(
+                "that is not a valid private key", hint="give 32 bytes as 64 hex digits"
+            ) from None
         self._key: bytes = bytes(account.key)
         self._address: str = account.address
 
@@ -107,8 +108,9 @@ def read_password(confirm: bool = False, env: str = PASSWORD_ENV) -> str:
         if confirm and getpass.getpass("Repeat password: ") != password:
             raise UserInputError("the two passwords differ", hint="type the same password twice")
     except EOFError:
-        raise UserInputError("no keystore password given",
-                             hint=f"set {env} or run in a terminal") from None
+        raise UserInputError(
+            "no keystore password given", hint=f"set {env} or run in a terminal"
+        ) from None
     if not password:
         raise UserInputError("the keystore password is empty", hint="choose a password")
     return password
@@ -129,8 +131,9 @@ class Keystore:
         return cls.import_key(path, secrets.token_bytes(32), password, scrypt_n)
 
     @classmethod
-    def import_key(cls, path: Path | str, private_key: bytes | str, password: str,
-                   scrypt_n: int | None = None) -> Keystore:
+    def import_key(
+        cls, path: Path | str, private_key: bytes | str, password: str, scrypt_n: int | None = None
+    ) -> Keystore:
         """Encrypt an existing key to `path` (which must not exist)."""
         from eth_account import Account
 
@@ -144,8 +147,10 @@ class Keystore:
             data = json.loads(self.path.read_text())
             _ = data["crypto"], data["address"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise StateError(f"cannot read keystore {self.path}: {type(exc).__name__}",
-                             hint="check the path, or create one with a new key") from None
+            raise StateError(
+                f"cannot read keystore {self.path}: {type(exc).__name__}",
+                hint="check the path, or create one with a new key",
+            ) from None
         return dict(data)
 
     @property
@@ -163,8 +168,10 @@ class Keystore:
         try:
             key = Account.decrypt(keyfile, password)
         except ValueError:
-            raise UserInputError(f"wrong password for keystore {self.path}",
-                                 hint="try again, or set SWARMFI_KEYSTORE_PASSWORD") from None
+            raise UserInputError(
+                f"wrong password for keystore {self.path}",
+                hint="try again, or set SWARMFI_KEYSTORE_PASSWORD",
+            ) from None
         return LocalSigner(bytes(key))
 
 
