@@ -429,6 +429,19 @@ def test_pair_rejects_k_violations_and_bad_calls(w):
     assert w.reserves(a, b) == (ra + 1000 * E18, rb - fair)
 
 
+def test_pair_refuses_balances_beyond_uint112(w):
+    h = w.h
+    x = h.deploy("ERC20", "X", "X", 18, 2**120, w.alice, sender=w.alice)
+    y = h.deploy("ERC20", "Y", "Y", 18, 2**120, w.alice, sender=w.alice)
+    pair = h.at("Pair", w.factory.transact.createPair(x.address, y.address).output)
+    x.transact.transfer(pair.address, 2**112, sender=w.alice)
+    y.transact.transfer(pair.address, 10**18, sender=w.alice)
+    with pytest.raises(RevertError, match="Pair: OVERFLOW"):
+        pair.transact.mint(w.alice, sender=w.alice)
+    with pytest.raises(RevertError, match="Pair: OVERFLOW"):
+        pair.transact.sync(sender=w.alice)
+
+
 def test_skim_and_sync(w):
     a, b, _ = w.tokens
     pair = w.pair(a, b)

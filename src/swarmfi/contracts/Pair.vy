@@ -82,6 +82,7 @@ def mint(to: address) -> uint256:
     reserve1: uint256 = convert(self.reserve1, uint256)
     balance0: uint256 = staticcall IERC20(self.token0).balanceOf(self)
     balance1: uint256 = staticcall IERC20(self.token1).balanceOf(self)
+    self._check_fits(balance0, balance1)
     amount0: uint256 = balance0 - reserve0
     amount1: uint256 = balance1 - reserve1
     supply: uint256 = lp.totalSupply
