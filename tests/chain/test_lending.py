@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swarmfi.chain.compile import compile_contract
 from swarmfi.chain.harness import Contract, Harness, RevertError
 
 E18 = 10**18
@@ -17,22 +15,6 @@ E6 = 10**6
 YEAR = 365 * 86_400
 MAX = 2**256 - 1
 RAY = 10**27
-
-# A stand-in for Oracle.vy with the same getPrice(asset) -> 8-decimal USD interface.
-TEST_FEED = """# pragma version ~=0.4.3
-prices: public(HashMap[address, uint256])
-
-@external
-def setPrice(asset: address, price: uint256):
-    self.prices[asset] = price
-
-@view
-@external
-def getPrice(asset: address) -> uint256:
-    price: uint256 = self.prices[asset]
-    assert price > 0, "Oracle: no feed"
-    return price
-"""
 
 # (collateral factor, liquidation threshold, bonus, reserve factor) bps; base, slope1, slope2, kink
 WETH_PARAMS = (8000, 8250, 500, 1000, 0, 4 * E18 // 100, 75 * E18 // 100, 80 * E18 // 100)
@@ -46,32 +28,35 @@ class Market:
     oracle: Contract
     weth: Contract
     usdc: Contract
+    feeds: dict[str, Contract]
 
 
-@pytest.fixture(scope="module")
-def feed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("feed")
-    (root / "TestFeed.vy").write_text(TEST_FEED)
-    return root
-
-
-def deploy_market(feed_dir: Path) -> Market:
+def deploy_market() -> Market:
+    """WETH (3,000 USD) and USDC (1 USD) listed, priced by Oracle.vy over PriceFeed.vy feeds."""
     h = Harness()
-    compiled = compile_contract("TestFeed", feed_dir)
-    oracle = h.register(compiled, h.evm.deploy(h.deployer, compiled.bytecode))
+    oracle = h.deploy("Oracle")
     weth = h.deploy("ERC20", "Wrapped Ether", "WETH", 18, 0, h.deployer)
     usdc = h.deploy("ERC20", "USD Coin", "USDC", 6, 0, h.deployer)
+    feeds = {
+        weth.address: h.deploy("PriceFeed", "ETH / USD", 3000 * 10**8),
+        usdc.address: h.deploy("PriceFeed", "USDC / USD", 10**8),
+    }
+    for asset, feed in feeds.items():
+        oracle.transact.setFeed(asset, feed.address)
     pool = h.deploy("LendingPool", oracle.address)
-    oracle.transact.setPrice(weth.address, 3000 * 10**8)
-    oracle.transact.setPrice(usdc.address, 10**8)
     pool.transact.listAsset(weth.address, *WETH_PARAMS)
     pool.transact.listAsset(usdc.address, *USDC_PARAMS)
-    return Market(h, pool, oracle, weth, usdc)
+    return Market(h, pool, oracle, weth, usdc, feeds)
 
 
 @pytest.fixture
-def m(feed_dir: Path) -> Market:
-    return deploy_market(feed_dir)
+def m() -> Market:
+    return deploy_market()
+
+
+def set_price(m: Market, token: Contract, usd: int) -> None:
+    """Post `usd` (whole dollars) as `token`'s price."""
+    m.feeds[token.address].transact.setAnswer(usd * 10**8)
 
 
 def user(m: Market, weth: int = 0, usdc: int = 0) -> str:
@@ -262,8 +247,8 @@ def test_rate_jumps_above_the_kink(m):
 
 @settings(max_examples=40, deadline=None)
 @given(amount=st.integers(E6, 50_000 * E6), days=st.integers(1, 3 * 365))
-def test_interest_grows_debt_over_time(feed_dir, amount, days):
-    m = deploy_market(feed_dir)
+def test_interest_grows_debt_over_time(amount, days):
+    m = deploy_market()
     supply(m, m.usdc, 100_000 * E6)
     bob = supply(m, m.weth, 100 * E18)
     m.pool.transact.borrow(m.usdc.address, amount, sender=bob)
@@ -283,7 +268,7 @@ def underwater(m: Market) -> tuple[str, str]:
     supply(m, m.usdc, 100_000 * E6)
     bob = supply(m, m.weth, 10 * E18)
     m.pool.transact.borrow(m.usdc.address, 24_000 * E6, sender=bob)
-    m.oracle.transact.setPrice(m.weth.address, 2_400 * 10**8)
+    set_price(m, m.weth, 2_400)
     return bob, user(m, usdc=100_000 * E6)
 
 
@@ -311,7 +296,7 @@ def test_liquidation_of_a_healthy_position_is_refused(m):
 
 def test_liquidation_caps_seizure_at_the_collateral(m):
     bob, liq = underwater(m)
-    m.oracle.transact.setPrice(m.weth.address, 1_000 * 10**8)
+    set_price(m, m.weth, 1_000)
     seized = m.pool.transact.liquidate(bob, m.usdc.address, m.weth.address, MAX, sender=liq).output
     assert seized == 10 * E18
     # 10 WETH at 1,000 USD pays for 10,000 / 1.05 USDC of debt
@@ -335,16 +320,15 @@ def test_liquidation_input_checks(m):
     ltv_use=st.integers(1, 100),
     new_price=st.integers(500, 6_000),
 )
-def test_only_positions_under_health_factor_one_can_be_liquidated(feed_dir, weth, ltv_use,
-                                                                  new_price):
-    m = deploy_market(feed_dir)
+def test_only_positions_under_health_factor_one_can_be_liquidated(weth, ltv_use, new_price):
+    m = deploy_market()
     supply(m, m.usdc, 300_000 * E6)
     bob = supply(m, m.weth, weth)
     borrowed = weth * 3000 * 8 // 10 * ltv_use // 100 // 10**12
     if borrowed == 0:
         return
     m.pool.transact.borrow(m.usdc.address, borrowed, sender=bob)
-    m.oracle.transact.setPrice(m.weth.address, new_price * 10**8)
+    set_price(m, m.weth, new_price)
     hf = m.pool.call.healthFactor(bob)
     liq = user(m, usdc=300_000 * E6)
     if hf >= E18:
@@ -397,7 +381,7 @@ def run_action(m: Market, users: list[str], action: tuple[str, int, bool, int]) 
         m.h.warp(size * 3_600)
         return
     if kind == "price":
-        m.oracle.transact.setPrice(m.weth.address, (1_500 + size // 7) * 10**8)
+        set_price(m, m.weth, 1_500 + size // 7)
         return
     try:
         if kind == "liquidate":
@@ -426,8 +410,8 @@ def assert_solvent(m: Market, users: list[str]) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(actions=ACTIONS)
-def test_market_stays_solvent(feed_dir, actions):
-    m = deploy_market(feed_dir)
+def test_market_stays_solvent(actions):
+    m = deploy_market()
     users = [user(m, weth=100 * E18, usdc=300_000 * E6) for _ in range(3)]
     supply(m, m.usdc, 200_000 * E6, users[0])
     supply(m, m.weth, 50 * E18, users[1])
