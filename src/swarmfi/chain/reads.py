@@ -1,0 +1,140 @@
+"""Chain reads written once, over two primitives: `call(to, data) -> bytes` (eth_call)
+and `native(owner) -> wei`. Both backends and the simulator use `Reader`."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from swarmfi.chain.base import (
+    NATIVE,
+    PROPOSAL_STATES,
+    LendingPosition,
+    Proposal,
+    Registry,
+)
+from swarmfi.chain.calls import MAX_UINT256, decode, encode
+
+T = TypeVar("T")
+CallFn = Callable[[str, bytes], Awaitable[bytes]]
+NativeFn = Callable[[str], Awaitable[int]]
+USD = Decimal(10) ** 8
+WAD = Decimal(10) ** 18
+
+
+class Reader:
+    """Typed reads of tokens, the AMM, the oracle, the lending pool and the governor.
+
+    With `concurrent=False` reads run one after another and never yield to the event
+    loop, so a read sequence over an in-process EVM is atomic (the simulator needs that).
+    """
+
+    def __init__(self, registry: Registry, call: CallFn, native: NativeFn,
+                 concurrent: bool = True) -> None:
+        self.registry = registry
+        self._call = call
+        self._native = native
+        self._concurrent = concurrent
+
+    async def _all(self, coros: list[Coroutine[Any, Any, T]]) -> list[T]:
+        if self._concurrent:
+            return list(await asyncio.gather(*coros))
+        return [await c for c in coros]
+
+    async def view(self, to: str, signature: str, args: tuple[Any, ...], out: list[str]) -> Any:
+        """Call view `signature` on `to` and decode `out` (one value unwrapped)."""
+        values = decode(out, await self._call(to, encode(signature, *args)))
+        return values[0] if len(values) == 1 else values
+
+    def _erc20(self, symbol: str) -> str:
+        """The ERC20 address standing for `symbol` (ETH reads as WETH)."""
+        return self.registry.token("WETH" if symbol.upper() == NATIVE else symbol).address
+
+    # tokens
+
+    async def balance(self, owner: str, symbol: str) -> int:
+        token = self.registry.token(symbol)
+        if token.is_native:
+            return await self._native(owner)
+        return int(await self.view(token.address, "balanceOf(address)", (owner,), ["uint256"]))
+
+    async def balances(self, owner: str) -> dict[str, int]:
+        symbols = self.registry.symbols()
+        amounts = await self._all([self.balance(owner, s) for s in symbols])
+        return dict(zip(symbols, amounts, strict=True))
+
+    async def allowance(self, owner: str, symbol: str, spender: str) -> int:
+        token = self.registry.token(symbol)
+        if token.is_native:
+            return MAX_UINT256  # ether needs no approval
+        sig = "allowance(address,address)"
+        return int(await self.view(token.address, sig, (owner, spender), ["uint256"]))
+
+    # oracle and AMM
+
+    async def price_usd(self, symbol: str) -> Decimal:
+        oracle = self.registry.contract("oracle")
+        raw = await self.view(oracle, "getPrice(address)", (self._erc20(symbol),), ["uint256"])
+        return Decimal(raw) / USD
+
+    async def pair(self, a_symbol: str, b_symbol: str) -> str | None:
+        factory = self.registry.contract("factory")
+        a, b = self._erc20(a_symbol), self._erc20(b_symbol)
+        pair = await self.view(factory, "getPair(address,address)", (a, b), ["address"])
+        return None if int(pair, 16) == 0 else str(pair)
+
+    async def reserves(self, a_symbol: str, b_symbol: str) -> tuple[int, int] | None:
+        pair = await self.pair(a_symbol, b_symbol)
+        if pair is None:
+            return None
+        token0 = await self.view(pair, "token0()", (), ["address"])
+        r0, r1, _ = await self.view(pair, "getReserves()", (), ["uint256", "uint256", "uint256"])
+        a_is_0 = str(token0).lower() == self._erc20(a_symbol).lower()
+        return (int(r0), int(r1)) if a_is_0 else (int(r1), int(r0))
+
+    # lending
+
+    async def position(self, owner: str) -> LendingPosition:
+        pool = self.registry.contract("lending")
+        symbols = list(self.registry.tokens)
+        supplied = await self._per_asset(pool, "supplyBalance(address,address)", owner, symbols)
+        borrowed = await self._per_asset(pool, "debtBalance(address,address)", owner, symbols)
+        out = ["uint256"] * 4
+        data = await self.view(pool, "getUserAccountData(address)", (owner,), out)
+        collateral, debt, available, health = data
+        return LendingPosition(
+            supplied, borrowed, Decimal(collateral) / USD, Decimal(debt) / USD,
+            Decimal(available) / USD, None if health == MAX_UINT256 else Decimal(health) / WAD)
+
+    async def _per_asset(self, pool: str, sig: str, owner: str, symbols: list[str]
+                         ) -> dict[str, int]:
+        tokens = [self.registry.token(s).address for s in symbols]
+        amounts = await self._all([self.view(pool, sig, (owner, t), ["uint256"]) for t in tokens])
+        return {s: int(a) for s, a in zip(symbols, amounts, strict=True) if a}
+
+    async def rates(self, symbol: str) -> tuple[Decimal, Decimal]:
+        pool = self.registry.contract("lending")
+        asset = (self._erc20(symbol),)
+        supply, borrow = await self._all([
+            self.view(pool, "supplyRate(address)", asset, ["uint256"]),
+            self.view(pool, "borrowRate(address)", asset, ["uint256"])])
+        return Decimal(supply) / WAD, Decimal(borrow) / WAD
+
+    # governance
+
+    async def proposals(self) -> list[Proposal]:
+        governor = self.registry.contract("governor")
+        count = int(await self.view(governor, "proposalCount()", (), ["uint256"]))
+        ids = range(1, count + 1)
+        return await self._all([self.proposal(governor, i) for i in ids])
+
+    async def proposal(self, governor: str, proposal_id: int) -> Proposal:
+        out = ["address", "string", "uint256", "uint256", "uint256", "uint256", "uint256"]
+        fields = await self.view(governor, "proposals(uint256)", (proposal_id,), out)
+        state = await self.view(governor, "state(uint256)", (proposal_id,), ["uint8"])
+        proposer, description, start, end, votes_for, against, abstain = fields
+        label = PROPOSAL_STATES[state] if state < len(PROPOSAL_STATES) else f"state {state}"
+        return Proposal(proposal_id, str(proposer), description, int(start), int(end),
+                        int(votes_for), int(against), int(abstain), label)
