@@ -31,8 +31,9 @@ class Reader:
     loop, so a read sequence over an in-process EVM is atomic (the simulator needs that).
     """
 
-    def __init__(self, registry: Registry, call: CallFn, native: NativeFn,
-                 concurrent: bool = True) -> None:
+    def __init__(
+        self, registry: Registry, call: CallFn, native: NativeFn, concurrent: bool = True
+    ) -> None:
         self.registry = registry
         self._call = call
         self._native = native
@@ -105,11 +106,17 @@ class Reader:
         data = await self.view(pool, "getUserAccountData(address)", (owner,), out)
         collateral, debt, available, health = data
         return LendingPosition(
-            supplied, borrowed, Decimal(collateral) / USD, Decimal(debt) / USD,
-            Decimal(available) / USD, None if health == MAX_UINT256 else Decimal(health) / WAD)
+            supplied,
+            borrowed,
+            Decimal(collateral) / USD,
+            Decimal(debt) / USD,
+            Decimal(available) / USD,
+            None if health == MAX_UINT256 else Decimal(health) / WAD,
+        )
 
-    async def _per_asset(self, pool: str, sig: str, owner: str, symbols: list[str]
-                         ) -> dict[str, int]:
+    async def _per_asset(
+        self, pool: str, sig: str, owner: str, symbols: list[str]
+    ) -> dict[str, int]:
         tokens = [self.registry.token(s).address for s in symbols]
         amounts = await self._all([self.view(pool, sig, (owner, t), ["uint256"]) for t in tokens])
         return {s: int(a) for s, a in zip(symbols, amounts, strict=True) if a}
@@ -117,9 +124,12 @@ class Reader:
     async def rates(self, symbol: str) -> tuple[Decimal, Decimal]:
         pool = self.registry.contract("lending")
         asset = (self._erc20(symbol),)
-        supply, borrow = await self._all([
-            self.view(pool, "supplyRate(address)", asset, ["uint256"]),
-            self.view(pool, "borrowRate(address)", asset, ["uint256"])])
+        supply, borrow = await self._all(
+            [
+                self.view(pool, "supplyRate(address)", asset, ["uint256"]),
+                self.view(pool, "borrowRate(address)", asset, ["uint256"]),
+            ]
+        )
         return Decimal(supply) / WAD, Decimal(borrow) / WAD
 
     # governance
@@ -136,5 +146,14 @@ class Reader:
         state = await self.view(governor, "state(uint256)", (proposal_id,), ["uint8"])
         proposer, description, start, end, votes_for, against, abstain = fields
         label = PROPOSAL_STATES[state] if state < len(PROPOSAL_STATES) else f"state {state}"
-        return Proposal(proposal_id, str(proposer), description, int(start), int(end),
-                        int(votes_for), int(against), int(abstain), label)
+        return Proposal(
+            proposal_id,
+            str(proposer),
+            description,
+            int(start),
+            int(end),
+            int(votes_for),
+            int(against),
+            int(abstain),
+            label,
+        )

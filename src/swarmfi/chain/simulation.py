@@ -32,8 +32,14 @@ class EvmAccess:
     def __init__(self, evm: Any) -> None:
         self.evm = evm
 
-    def call_sync(self, to: str, data: bytes, sender: str = READ_CALLER, value: int = 0,
-                  gas: int | None = None) -> bytes:
+    def call_sync(
+        self,
+        to: str,
+        data: bytes,
+        sender: str = READ_CALLER,
+        value: int = 0,
+        gas: int | None = None,
+    ) -> bytes:
         """Return data of a call whose state changes are discarded; RevertError on revert."""
         from swarmfi.chain.harness import as_revert
 
@@ -99,8 +105,9 @@ async def simulate_on_evm(evm: Any, registry: Registry, txs: list[TxRequest]) ->
     finally:
         evm.revert(checkpoint)
     deltas = {s: after[s] - before[s] for s in before if after[s] != before[s]}
-    return Simulation(sender, tuple(outcomes), deltas, position_before, position_after,
-                      planned=len(txs))
+    return Simulation(
+        sender, tuple(outcomes), deltas, position_before, position_after, planned=len(txs)
+    )
 
 
 def _run_until_failure(evm: Any, txs: list[TxRequest]) -> list[TxOutcome]:
@@ -118,9 +125,17 @@ def is_panic(exc: BaseException) -> bool:
 
 
 def provider_failure(exc: BaseException, url: str) -> ChainProviderError:
-    return ChainProviderError(f"the forked simulation could not read {url}: {exc}",
-                              hint="check the RPC URL and that the node is reachable")
+    return ChainProviderError(
+        f"the forked simulation could not read {url}: {exc}",
+        hint="check the RPC URL and that the node is reachable",
+    )
 
 
-__all__ = ["EvmAccess", "is_panic", "position_or_empty", "provider_failure",
-           "run_tx", "simulate_on_evm"]
+__all__ = [
+    "EvmAccess",
+    "is_panic",
+    "position_or_empty",
+    "provider_failure",
+    "run_tx",
+    "simulate_on_evm",
+]

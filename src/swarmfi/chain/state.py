@@ -45,8 +45,12 @@ class StateDump:
 
     def to_json(self) -> dict[str, Any]:
         accounts = {
-            a: {"balance": hex(v["balance"]), "nonce": v["nonce"], "code": v["code"],
-                "storage": {hex(k): hex(s) for k, s in v["storage"].items()}}
+            a: {
+                "balance": hex(v["balance"]),
+                "nonce": v["nonce"],
+                "code": v["code"],
+                "storage": {hex(k): hex(s) for k, s in v["storage"].items()},
+            }
             for a, v in self.accounts.items()
         }
         return {"accounts": accounts, "meta": self.meta}
@@ -55,8 +59,11 @@ class StateDump:
     def from_json(cls, data: dict[str, Any]) -> StateDump:
         accounts = {
             str(to_checksum_address(a)): {
-                "balance": int(v["balance"], 16), "nonce": int(v["nonce"]), "code": v["code"],
-                "storage": {int(k, 16): int(s, 16) for k, s in v["storage"].items()}}
+                "balance": int(v["balance"], 16),
+                "nonce": int(v["nonce"]),
+                "code": v["code"],
+                "storage": {int(k, 16): int(s, 16) for k, s in v["storage"].items()},
+            }
             for a, v in data["accounts"].items()
         }
         return cls(accounts, dict(data.get("meta", {})))
@@ -106,8 +113,12 @@ class StateTracker:
     def _account(self, evm: Any, address: str, storage: dict[int, int]) -> dict[str, Any]:
         info = evm.basic(address)
         code_hash = bytes(info.code_hash) if info.code_hash is not None else EMPTY_CODE_HASH
-        return {"balance": int(info.balance), "nonce": int(info.nonce),
-                "code": self._code(evm, address, code_hash), "storage": storage}
+        return {
+            "balance": int(info.balance),
+            "nonce": int(info.nonce),
+            "code": self._code(evm, address, code_hash),
+            "storage": storage,
+        }
 
     def _code(self, evm: Any, address: str, code_hash: bytes) -> str:
         known = self._codes.get(code_hash)
@@ -120,8 +131,10 @@ class StateTracker:
                 return padded[:end].hex()
             if end and padded[end - 1] != 0:
                 break
-        raise StateError(f"cannot recover the code of {address} from the EVM",
-                         hint="this is a bug in swarmfi's state dump; please report it")
+        raise StateError(
+            f"cannot recover the code of {address} from the EVM",
+            hint="this is a bug in swarmfi's state dump; please report it",
+        )
 
 
 def _journal_storage(text: str) -> dict[str, dict[int, int]]:
