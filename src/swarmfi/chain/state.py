@@ -7,8 +7,8 @@ the slots it restored into the database at load time (`StateDump.storage`), whic
 journal does not list until they are touched. Code is kept exactly: pyrevm pads analysed
 bytecode, so the original is found by its code hash and memoised.
 
-The file: one JSON header line {"format", "version", "sha256"} then the JSON payload; it is
-written to a temp file and renamed, so a reader sees the old or the new file, never half.
+Files: one JSON header line {"format", "version", "sha256"} then the JSON payload, written
+to a temp file and renamed, so a reader sees the old or the new file, never half of one.
 An unreadable or corrupt file raises StateError naming the path and `swarmfi devnet reset`.
 """
 
@@ -151,18 +151,18 @@ def _journal_storage(text: str) -> dict[str, dict[int, int]]:
     return found
 
 
-# ------------------------------------------------------------------ the file
+# ------------------------------------------------------------------ files
 
 
-def write_state(path: Path, dump: StateDump) -> None:
-    """Write `dump` to `path` atomically (temp file in the same directory, then rename)."""
-    payload = json.dumps(dump.to_json(), separators=(",", ":"), sort_keys=True).encode()
-    header = {"format": FORMAT, "version": VERSION, "sha256": hashlib.sha256(payload).hexdigest()}
+def write_file(path: Path, payload: dict[str, Any], kind: str = FORMAT) -> None:
+    """Write `payload` to `path` atomically (temp file in the same directory, then rename)."""
+    body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode()
+    header = {"format": kind, "version": VERSION, "sha256": hashlib.sha256(body).hexdigest()}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
     try:
         with open(tmp, "wb") as handle:
-            handle.write(json.dumps(header).encode() + b"\n" + payload)
+            handle.write(json.dumps(header).encode() + b"\n" + body)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -170,25 +170,41 @@ def write_state(path: Path, dump: StateDump) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def read_state(path: Path) -> StateDump:
-    """Read a state file; StateError (naming `path` and the reset command) if it is bad."""
+def read_file(path: Path, kind: str = FORMAT) -> dict[str, Any]:
+    """Read a file `write_file` made; StateError (naming `path` and the reset command) if
+    it is missing, unreadable, of another kind or version, truncated or edited."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise _corrupt(path, exc.strerror or type(exc).__name__) from None
-    head, _, payload = raw.partition(b"\n")
+    head, _, body = raw.partition(b"\n")
     try:
         header = json.loads(head)
     except ValueError:
         raise _corrupt(path, "its header is not JSON") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise _corrupt(path, "it is not a swarmfi devnet state file")
+    if not isinstance(header, dict) or header.get("format") != kind:
+        raise _corrupt(path, f"it is not a {kind} file")
     if header.get("version") != VERSION:
         raise _corrupt(path, f"it has format version {header.get('version')}, not {VERSION}")
-    if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+    if hashlib.sha256(body).hexdigest() != header.get("sha256"):
         raise _corrupt(path, "its checksum does not match (truncated or edited)")
     try:
-        return StateDump.from_json(json.loads(payload))
+        payload = json.loads(body)
+    except ValueError:
+        raise _corrupt(path, "its content is not JSON") from None
+    if not isinstance(payload, dict):
+        raise _corrupt(path, "its content is not a JSON object")
+    return payload
+
+
+def write_dump(path: Path, dump: StateDump, kind: str = FORMAT) -> None:
+    write_file(path, dump.to_json(), kind)
+
+
+def read_dump(path: Path, kind: str = FORMAT) -> StateDump:
+    payload = read_file(path, kind)
+    try:
+        return StateDump.from_json(payload)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise _corrupt(path, f"its content is malformed ({type(exc).__name__})") from None
 
