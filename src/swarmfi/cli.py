@@ -21,6 +21,7 @@ from swarmfi.output import err_console
 COMMAND_MODULES: list[str] = [
     "swarmfi.demo",
     "swarmfi.ledger.cli",
+    "swarmfi.chain.cli",
 ]
 
 

@@ -1,0 +1,90 @@
+"""web3.py providers that talk to a DevnetNode in the same process.
+
+    w3 = Web3(DevnetProvider(node))
+    aw3 = AsyncWeb3(AsyncDevnetProvider(node))
+
+Requests go through the same JSON encoding as over HTTP (web3's own encoder,
+then `node.handle_json`), so the in-process provider and the HTTP server answer
+byte for byte alike. A lock serialises access to the node across threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Any, cast
+
+from web3._utils.batching import sort_batch_response_by_response_ids
+from web3.providers import JSONBaseProvider
+from web3.providers.async_base import AsyncJSONBaseProvider
+from web3.types import RPCEndpoint, RPCResponse
+
+if TYPE_CHECKING:
+    from swarmfi.chain.node import DevnetNode
+
+
+class _NodeLink:
+    """The shared part of both providers: encode, answer under the lock, decode."""
+
+    def __init__(self, node: DevnetNode, lock: threading.Lock | None) -> None:
+        self.node = node
+        self.lock = lock or threading.Lock()
+
+    def answer(self, request: bytes) -> bytes:
+        with self.lock:
+            return self.node.handle_json(request)
+
+
+def _sorted(response: Any) -> list[RPCResponse] | RPCResponse:
+    if not isinstance(response, list):
+        return cast(RPCResponse, response)  # one error object for the whole batch
+    return sort_batch_response_by_response_ids(cast(list[RPCResponse], response))
+
+
+class DevnetProvider(JSONBaseProvider):
+    """A synchronous web3.py provider over an in-process DevnetNode."""
+
+    def __init__(self, node: DevnetNode, lock: threading.Lock | None = None) -> None:
+        super().__init__()
+        self.link = _NodeLink(node, lock)
+
+    @property
+    def node(self) -> DevnetNode:
+        return self.link.node
+
+    def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        raw = self.link.answer(self.encode_rpc_request(method, params))
+        return self.decode_rpc_response(raw)
+
+    def make_batch_request(
+        self, requests: list[tuple[RPCEndpoint, Any]]
+    ) -> list[RPCResponse] | RPCResponse:
+        raw = self.link.answer(self.encode_batch_rpc_request(requests))
+        return _sorted(self.decode_rpc_response(raw))
+
+    def is_connected(self, show_traceback: bool = False) -> bool:
+        return True
+
+
+class AsyncDevnetProvider(AsyncJSONBaseProvider):
+    """The asyncio twin of DevnetProvider (node work is CPU-bound and brief)."""
+
+    def __init__(self, node: DevnetNode, lock: threading.Lock | None = None) -> None:
+        super().__init__()
+        self.link = _NodeLink(node, lock)
+
+    @property
+    def node(self) -> DevnetNode:
+        return self.link.node
+
+    async def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
+        raw = self.link.answer(self.encode_rpc_request(method, params))
+        return self.decode_rpc_response(raw)
+
+    async def make_batch_request(
+        self, requests: list[tuple[RPCEndpoint, Any]]
+    ) -> list[RPCResponse] | RPCResponse:
+        raw = self.link.answer(self.encode_batch_rpc_request(requests))
+        return _sorted(self.decode_rpc_response(raw))
+
+    async def is_connected(self, show_traceback: bool = False) -> bool:
+        return True
