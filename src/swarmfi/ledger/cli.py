@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.table import Table
 
 from swarmfi import paths
@@ -70,18 +71,19 @@ def show(
 
 
 def _render_missing(path: Path) -> Any:
-    return lambda _: console.print(f"no ledger yet at {path}; nothing has been recorded")
+    return lambda _: console.print(f"no ledger yet at {escape(str(path))}; nothing recorded")
 
 
 def _render_records(path: Path, records: list[Record], total: int) -> None:
-    table = Table(title=f"{path} — {len(records)} of {total} records", title_justify="left")
+    title = escape(f"{path} — {len(records)} of {total} records")
+    table = Table(title=title, title_justify="left")
     for name in ("seq", "time (UTC)", "kind", "run", "payload", "cid"):
         wrap = name == "payload"
         table.add_column(name, overflow="fold" if wrap else "ellipsis", no_wrap=not wrap)
     for r in records:
         table.add_row(
-            str(r.seq), r.ts[:19].replace("T", " "), r.kind, r.run_id or "",
-            _summary(r.payload), r.cid[:14] + "…",
+            str(r.seq), r.ts[:19].replace("T", " "), escape(r.kind), escape(r.run_id or ""),
+            escape(_summary(r.payload)), r.cid[:14] + "…",
         )  # fmt: skip
     console.print(table)
 
@@ -115,15 +117,18 @@ def verify(jsonl: Path | None, as_json: bool, ledger_path: Path | None) -> None:
 def _render_report(report: VerifyReport) -> None:
     if report.ok:
         head = f"; head {report.head}" if report.head else ""
-        console.print(f"[green]ok[/]: {report.checked} records in {report.source} verified{head}")
+        where = escape(report.source)
+        console.print(f"[green]ok[/]: {report.checked} records in {where} verified{head}")
         return
     console.print(
-        f"[bold red]FAILED[/]: {report.source} — first bad record is seq {report.first_bad_seq} "
+        f"[bold red]FAILED[/]: {escape(report.source)} — first bad record is seq "
+        f"{report.first_bad_seq} "
         f"({len(report.problems)} problems in {report.checked} records)",
         highlight=False,
     )
     for problem in report.problems:
-        console.print(f"  seq {problem.seq}: {problem.what}: {problem.message}", highlight=False)
+        line = f"  seq {problem.seq}: {problem.what}: {problem.message}"
+        console.print(escape(line), highlight=False)
     console.print("Do not trust records from the first bad seq on; keep a copy for inspection.")
 
 
@@ -140,7 +145,7 @@ def export(file: Path, payload_dir: Path | None, as_json: bool, ledger_path: Pat
     with Ledger(_path(ledger_path), create=False) as ledger:
         count = ledger.export(file, payload_dir)
     data = {"file": str(file), "records": count, "payloads": str(payload_dir or "")}
-    emit(data, as_json, lambda _: console.print(f"wrote {count} records to {file}"))
+    emit(data, as_json, lambda _: console.print(escape(f"wrote {count} records to {file}")))
 
 
 def register(group: click.Group) -> None:
