@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.ledger.cli",
     "swarmfi.chain.cli",
     "swarmfi.guard.cli",
+    "swarmfi.compute.cli",
 ]
 
 

@@ -1,0 +1,184 @@
+"""Token and cost accounting in SQLite, and the budgets checked against it.
+
+One row per provider call (failed calls too, with zero tokens), in
+`~/.swarmfi/usage.sqlite3` by default (`$SWARMFI_HOME`, or `$SWARMFI_USAGE_DB`, or a
+given path). Days are UTC. `swarmfi usage [--json]` reads `summary()`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sqlite3
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from swarmfi.compute.providers import swarmfi_home
+from swarmfi.errors import StateError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (
+    id INTEGER PRIMARY KEY,
+    ts REAL NOT NULL,
+    day TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    model TEXT NOT NULL,
+    privacy TEXT NOT NULL,
+    sensitive INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    estimated INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    latency_s REAL NOT NULL,
+    error TEXT
+);
+CREATE INDEX IF NOT EXISTS calls_day ON calls (day);
+CREATE INDEX IF NOT EXISTS calls_run ON calls (run_id);
+"""
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One provider call as accounted."""
+
+    run_id: str
+    provider: str
+    model: str
+    privacy: str
+    sensitive: bool
+    ok: bool
+    input_tokens: int = 0
+    output_tokens: int = 0
+    estimated: bool = False
+    cost_usd: float = 0.0
+    latency_s: float = 0.0
+    error: str | None = None
+    ts: float = field(default_factory=time.time)
+    kind: Literal["call"] = field(default="call", repr=False)
+
+    @property
+    def day(self) -> str:
+        return utc_day(self.ts)
+
+
+def utc_day(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d")
+
+
+def default_usage_path(environ: Mapping[str, str] = os.environ) -> Path:
+    explicit = environ.get("SWARMFI_USAGE_DB")
+    return Path(explicit).expanduser() if explicit else swarmfi_home(environ) / "usage.sqlite3"
+
+
+class UsageStore:
+    """Append-only call log with per-day and per-run sums."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path).expanduser() if path is not None else default_usage_path()
+        self._db = _connect(self.path)
+
+    def record(self, call: CallRecord) -> None:
+        self._db.execute(
+            "INSERT INTO calls (ts, day, run_id, provider, model, privacy, sensitive, ok,"
+            " input_tokens, output_tokens, estimated, cost_usd, latency_s, error)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                call.ts,
+                call.day,
+                call.run_id,
+                call.provider,
+                call.model,
+                call.privacy,
+                int(call.sensitive),
+                int(call.ok),
+                call.input_tokens,
+                call.output_tokens,
+                int(call.estimated),
+                call.cost_usd,
+                call.latency_s,
+                call.error,
+            ),
+        )
+        self._db.commit()
+
+    def spent_day(self, day: str | None = None) -> float:
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE day = ?",
+            (day or utc_day(time.time()),),
+        ).fetchone()
+        return float(row[0])
+
+    def spent_run(self, run_id: str) -> float:
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE run_id = ?", (run_id,)
+        ).fetchone()
+        return float(row[0])
+
+    def calls(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
+        cur = self._db.execute(f"SELECT * FROM calls {where} ORDER BY id", args)
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def summary(self, days: int | None = None) -> list[dict[str, Any]]:
+        """Per day and provider: calls, failures, tokens, cost; newest day first."""
+        since = utc_day(time.time() - 86400 * (days - 1)) if days else "0000-00-00"
+        cur = self._db.execute(
+            "SELECT day, provider, model, privacy, COUNT(*), SUM(1 - ok), SUM(input_tokens),"
+            " SUM(output_tokens), SUM(cost_usd), AVG(CASE WHEN ok THEN latency_s END)"
+            " FROM calls WHERE day >= ? GROUP BY day, provider, model, privacy"
+            " ORDER BY day DESC, provider, model",
+            (since,),
+        )
+        keys = (
+            "day",
+            "provider",
+            "model",
+            "privacy",
+            "calls",
+            "failed",
+            "input_tokens",
+            "output_tokens",
+            "cost_usd",
+            "avg_latency_s",
+        )
+        return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.executescript(_SCHEMA)
+    except (OSError, sqlite3.Error) as exc:
+        raise StateError(
+            f"cannot open the usage database {path}: {exc}",
+            "fix or remove that file, or point $SWARMFI_USAGE_DB elsewhere",
+        ) from exc
+    return db
+
+
+@dataclass(frozen=True)
+class Budget:
+    """USD limits: per run (one Router) and per UTC day (all runs, from the usage store)."""
+
+    run_usd: float | None = None
+    day_usd: float | None = None
+
+    def allows(self, spent_run: float, spent_day: float, estimate: float) -> str | None:
+        """None if a call estimated at `estimate` fits; else which budget it would break."""
+        if self.run_usd is not None and spent_run + estimate > self.run_usd:
+            return "run"
+        if self.day_usd is not None and spent_day + estimate > self.day_usd:
+            return "day"
+        return None
