@@ -224,3 +224,26 @@ def test_ctrl_c_cancels_the_run_cleanly_and_raises_keyboard_interrupt():
         ["cancelled", "b"],
         ["cancelled", "c"],
     ]
+
+
+def test_cancelling_before_any_handler_ran_settles_everything_at_once():
+    entered, events = [], []
+
+    async def handler(task):
+        entered.append(task.id)
+
+    swarm = Swarm()
+    swarm.spawn("w", handler, count=2)
+
+    async def main():
+        run = swarm.start([Task(f"t{i}", "w") for i in range(4)], on_event=events.append)
+        run.cancel("changed my mind")
+        report = await run.wait()
+        return report, asyncio.all_tasks()
+
+    report, left = asyncio.run(main())
+    assert entered == []
+    assert [o.status for o in report.outcomes.values()] == ["cancelled"] * 4
+    assert [e.kind for e in events].count("started") == 2  # t0, t1 had been handed to agents
+    assert len(left) == 1
+    assert all((a.load, a.running, a.queued) == (0, 0, 0) for a in swarm)

@@ -95,3 +95,14 @@ def test_thousands_of_agents_share_the_work_and_idle_ones_own_no_coroutine_or_qu
     assert report.ok and len(report.results) == 6000
     assert used == {0: 1500, 1: 1500, 2: 1500, 3: 1500}
     assert all(a._inbox is None and a.load == 0 for a in swarm)
+
+
+def test_a_kind_whose_last_agent_was_removed_has_no_agents():
+    registry = Registry()
+    agent = registry.add(Agent("wrap", noop))
+    registry.remove(agent)
+    assert registry.kinds() == () and registry.agents("wrap") == ()
+    with pytest.raises(PlanError, match="no agent of kind 'wrap'"):
+        registry.acquire("wrap")
+    registry.add(agent)
+    assert registry.acquire("wrap") is agent

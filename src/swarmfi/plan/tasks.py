@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 from swarmfi.errors import BugError, PlanError
 
@@ -260,17 +260,24 @@ def _decode(value: Any) -> Any:
     return {k: _decode(v) for k, v in value.items()}
 
 
+class _Graph(NamedTuple):
+    by_id: dict[str, Task]
+    children: dict[str, tuple[str, ...]]
+    need_counts: dict[str, int]
+    order: tuple[Task, ...]
+
+
 @dataclass(frozen=True)
 class Plan:
     """Tasks forming a DAG; validated on construction (unique ids, known dependencies, no cycle)."""
 
     tasks: tuple[Task, ...]
     kind: ClassVar[str] = "plan"
-    _order: tuple[Task, ...] = field(init=False, repr=False, compare=False)
+    _graph: _Graph = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "tasks", tuple(self.tasks))
-        object.__setattr__(self, "_order", _topological(self.tasks))
+        object.__setattr__(self, "_graph", _graph(self.tasks))
 
     def __len__(self) -> int:
         return len(self.tasks)
@@ -280,26 +287,27 @@ class Plan:
 
     def order(self) -> tuple[Task, ...]:
         """The tasks, each after all it needs (stable: ties keep plan order)."""
-        return self._order
+        return self._graph.order
 
-    @cached_property
-    def by_id(self) -> dict[str, Task]:
-        return {t.id: t for t in self.tasks}
+    @property
+    def by_id(self) -> Mapping[str, Task]:
+        return self._graph.by_id
 
     def task(self, task_id: str) -> Task:
         try:
-            return self.by_id[task_id]
+            return self._graph.by_id[task_id]
         except KeyError:
             raise PlanError(f"no task {task_id!r} in the plan", _PLAN_HINT) from None
 
-    @cached_property
-    def children(self) -> dict[str, tuple[str, ...]]:
+    @property
+    def children(self) -> Mapping[str, tuple[str, ...]]:
         """Task id -> ids of the tasks that need it directly."""
-        kids: dict[str, list[str]] = {t.id: [] for t in self.tasks}
-        for t in self.tasks:
-            for need in t.needs:
-                kids[need].append(t.id)
-        return {k: tuple(v) for k, v in kids.items()}
+        return self._graph.children
+
+    @property
+    def need_counts(self) -> Mapping[str, int]:
+        """Task id -> how many tasks it needs."""
+        return self._graph.need_counts
 
     def dependants(self, task_id: str) -> tuple[str, ...]:
         """Ids of every task that needs `task_id`, directly or not, in topological order."""
@@ -310,7 +318,7 @@ class Plan:
                 if kid not in seen:
                     seen.add(kid)
                     stack.append(kid)
-        return tuple(t.id for t in self._order if t.id in seen)
+        return tuple(t.id for t in self._graph.order if t.id in seen)
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": "plan", "version": PLAN_VERSION, "tasks": [t.to_dict() for t in self.tasks]}
@@ -326,22 +334,33 @@ class Plan:
         return cls(tuple(Task.from_dict(t) for t in data["tasks"]))
 
 
-def _topological(tasks: tuple[Task, ...]) -> tuple[Task, ...]:
+def _graph(tasks: tuple[Task, ...]) -> _Graph:
     by_id = _index(tasks)
-    waiting = {t.id: len(t.needs) for t in tasks}
-    kids: dict[str, list[Task]] = {t.id: [] for t in tasks}
+    kids: dict[str, list[str]] = {}  # only tasks that something needs: plans can be wide
     for t in tasks:
         for need in t.needs:
             if need not in by_id:
                 message = f"task {t.id!r} needs {need!r}, which is not in the plan"
                 raise PlanError(message, _PLAN_HINT)
-            kids[need].append(t)
+            kids.setdefault(need, []).append(t.id)
+    children: dict[str, tuple[str, ...]] = dict.fromkeys(by_id, ())
+    children.update((i, tuple(k)) for i, k in kids.items())
+    need_counts = {t.id: len(t.needs) for t in tasks}
+    return _Graph(by_id, children, need_counts, _kahn(tasks, by_id, children, dict(need_counts)))
+
+
+def _kahn(
+    tasks: tuple[Task, ...],
+    by_id: dict[str, Task],
+    children: dict[str, tuple[str, ...]],
+    waiting: dict[str, int],
+) -> tuple[Task, ...]:
     order = [t for t in tasks if not waiting[t.id]]
     for t in order:  # grows while we walk it (Kahn's algorithm, plan order among ties)
-        for kid in kids[t.id]:
-            waiting[kid.id] -= 1
-            if not waiting[kid.id]:
-                order.append(kid)
+        for kid in children[t.id]:
+            waiting[kid] -= 1
+            if not waiting[kid]:
+                order.append(by_id[kid])
     if len(order) < len(tasks):
         cycle = _cycle(by_id, waiting)
         raise PlanError(f"the plan has a cycle (each task needs the next): {cycle}", _PLAN_HINT)

@@ -6,9 +6,10 @@ reads only, and progress events. See `scheduler` for the rules.
 """
 
 from swarmfi.plan.tasks import Plan, Ref, Task
+from swarmfi.swarm.outcomes import Event, Outcome, RetryPolicy, RunReport
 from swarmfi.swarm.registry import Agent, Handler, Registry
 from swarmfi.swarm.runtime import Swarm, run_dag, run_dag_sync
-from swarmfi.swarm.scheduler import DagRun, Event, Outcome, RetryPolicy, RunReport
+from swarmfi.swarm.scheduler import DagRun
 
 __all__ = [
     "Agent",

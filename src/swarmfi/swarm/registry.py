@@ -1,9 +1,10 @@
 """Agents and the registry that chooses one of a kind for each task.
 
 An idle agent is a small slotted object: no coroutine, no queue object (its
-inbox is created on first overflow). Work reaches it through `accept`; the
-scheduler's done-callbacks start the next job from its inbox, so the event
-loop is the one shared dispatcher and only busy agents cost anything.
+inbox is created on first overflow). Work reaches it through `accept`; when a
+job ends, `finished` starts the next one from its inbox. The scheduler and the
+event loop are the one shared dispatcher, so only busy agents cost anything
+(about 200 bytes per idle agent, against some 4 KB for a coroutine per agent).
 
 The registry keeps, per kind, agents bucketed by load (running + queued jobs),
 so choosing the least busy agent is O(1) however many agents there are; ties
@@ -111,7 +112,9 @@ class _Pool:
         self.turn = 0
 
     def add(self, agent: Agent) -> None:
-        self._bucket(agent.load)[agent] = None
+        while len(self.buckets) <= agent.load:
+            self.buckets.append({})
+        self.buckets[agent.load][agent] = None
         self.low = min(self.low, agent.load)
         self.ring.append(agent)
 
@@ -119,29 +122,41 @@ class _Pool:
         del self.buckets[agent.load][agent]
         self.ring.remove(agent)
 
-    def least_busy(self) -> Agent:
-        buckets = self.buckets
-        while not buckets[self.low]:
-            self.low += 1
-        return next(iter(buckets[self.low]))
+    # The three methods below run once per task: kept flat on purpose.
 
-    def next_in_turn(self) -> Agent:
+    def take_least_busy(self) -> Agent:
+        """The first of the least busy agents, its load counted up (it goes to the back)."""
+        buckets, low = self.buckets, self.low
+        while not buckets[low]:
+            low += 1
+        self.low = low
+        agent = next(iter(buckets[low]))
+        self.up(agent)
+        return agent
+
+    def up(self, agent: Agent) -> None:
+        buckets, load = self.buckets, agent.load
+        del buckets[load][agent]
+        agent.load = load = load + 1
+        if load == len(buckets):
+            buckets.append({agent: None})
+        else:
+            buckets[load][agent] = None
+
+    def down(self, agent: Agent) -> None:
+        buckets, load = self.buckets, agent.load
+        del buckets[load][agent]
+        agent.load = load = load - 1
+        buckets[load][agent] = None
+        if load < self.low:
+            self.low = load
+
+    def take_next_in_turn(self) -> Agent:
         self.turn %= len(self.ring)
         self.turn += 1
-        return self.ring[self.turn - 1]
-
-    def shift(self, agent: Agent, delta: int) -> None:
-        """Change `agent`'s load by `delta`, moving it to the end of its new bucket."""
-        del self.buckets[agent.load][agent]
-        agent.load += delta
-        self._bucket(agent.load)[agent] = None
-        if agent.load < self.low:
-            self.low = agent.load
-
-    def _bucket(self, load: int) -> dict[Agent, None]:
-        while len(self.buckets) <= load:
-            self.buckets.append({})
-        return self.buckets[load]
+        agent = self.ring[self.turn - 1]
+        self.up(agent)
+        return agent
 
 
 class Registry:
@@ -151,6 +166,7 @@ class Registry:
         if strategy not in ("least_busy", "round_robin"):
             raise BugError(f"unknown strategy {strategy!r}", "use 'least_busy' or 'round_robin'")
         self.strategy: Strategy = strategy
+        self._least_busy = strategy == "least_busy"
         self._pools: dict[str, _Pool] = {}
         self._members: dict[Agent, _Pool] = {}
 
@@ -161,7 +177,7 @@ class Registry:
         return iter(self._members)
 
     def kinds(self) -> tuple[str, ...]:
-        return tuple(k for k, pool in self._pools.items() if pool.ring)
+        return tuple(self._pools)
 
     def agents(self, kind: str) -> tuple[Agent, ...]:
         pool = self._pools.get(kind)
@@ -177,12 +193,15 @@ class Registry:
 
     def remove(self, agent: Agent) -> None:
         """Stop choosing `agent`; jobs it already holds still run."""
-        self._members.pop(agent).remove(agent)
+        pool = self._members.pop(agent)
+        pool.remove(agent)
+        if not pool.ring:
+            del self._pools[agent.kind]
 
     def require(self, kind: str) -> _Pool:
         """The agents of `kind`; a PlanError naming the kind if there are none."""
         pool = self._pools.get(kind)
-        if pool is None or not pool.ring:
+        if pool is None:
             raise PlanError(
                 f"no agent of kind {kind!r} in the swarm",
                 f"add one with swarm.spawn({kind!r}, handler) before running the plan",
@@ -191,14 +210,12 @@ class Registry:
 
     def acquire(self, kind: str) -> Agent:
         """Choose an agent of `kind` and count one more job against it."""
-        pool = self.require(kind)
-        agent = pool.least_busy() if self.strategy == "least_busy" else pool.next_in_turn()
-        pool.shift(agent, +1)
-        return agent
+        pool = self._pools.get(kind) or self.require(kind)
+        return pool.take_least_busy() if self._least_busy else pool.take_next_in_turn()
 
     def release(self, agent: Agent) -> None:
         pool = self._members.get(agent)
         if pool is None:  # removed while busy
             agent.load -= 1
         else:
-            pool.shift(agent, -1)
+            pool.down(agent)

@@ -21,8 +21,9 @@ from typing import Any
 
 from swarmfi.errors import BugError
 from swarmfi.plan.tasks import Plan, Task
+from swarmfi.swarm.outcomes import Event, RetryPolicy, RunReport
 from swarmfi.swarm.registry import Agent, Handler, Registry, Strategy
-from swarmfi.swarm.scheduler import DagRun, Event, RetryPolicy, RunReport
+from swarmfi.swarm.scheduler import DagRun
 
 
 class Swarm:
