@@ -9,16 +9,7 @@ from typing import Any, Literal
 
 from swarmfi.agents.context import Prepared, to_units
 from swarmfi.chain.base import LendingPosition, Registry, TxOutcome
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A policy rule the simulated result breaks, with the numbers."""
-
-    rule: str
-    message: str
-    step: int | None = None
-    kind: Literal["violation"] = "violation"
+from swarmfi.guard.rules import Violation
 
 
 @dataclass(frozen=True)
@@ -85,8 +76,7 @@ class Preview:
             "position_before": position_dict(self.position_before, registry),
             "position_after": position_dict(self.position_after, registry),
             "gas_used": self.gas_used,
-            "violations": [{"rule": v.rule, "message": v.message, "step": v.step}
-                           for v in self.violations],
+            "violations": [v.to_json() for v in self.violations],
         }
 
 

@@ -1,0 +1,87 @@
+"""A sandbox: the Chain reads over a throwaway snapshot of an EVM, plus `execute(tx)`,
+which runs a transaction as its sender without signing. Everything is reverted on exit.
+
+On the devnet the snapshot is taken on the node's own EVM (nothing else runs while the
+sandbox is open: reads never yield to the event loop); on a real network the chain
+hands out a pyrevm fork pinned at a block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from typing import Any
+
+from swarmfi.chain.base import Chain, LendingPosition, Proposal, Registry, TxOutcome, TxRequest
+from swarmfi.chain.simulation import EvmAccess, position_or_empty, run_tx
+from swarmfi.errors import BugError, SimulationError
+
+
+class EvmSandbox:
+    """Chain-shaped access to an EVM snapshot (see the module docstring)."""
+
+    def __init__(self, evm: Any, registry: Registry) -> None:
+        self.evm, self.registry = evm, registry
+        self._access = EvmAccess(evm)
+        self._reader = self._access.reader(registry)
+
+    async def balance(self, owner: str, symbol: str) -> int:
+        return await self._reader.balance(owner, symbol)
+
+    async def balances(self, owner: str) -> dict[str, int]:
+        return await self._reader.balances(owner)
+
+    async def price_usd(self, symbol: str) -> Decimal:
+        return await self._reader.price_usd(symbol)
+
+    async def reserves(self, a_symbol: str, b_symbol: str) -> tuple[int, int] | None:
+        return await self._reader.reserves(a_symbol, b_symbol)
+
+    async def position(self, owner: str) -> LendingPosition:
+        return await position_or_empty(self._reader, owner)
+
+    async def rates(self, symbol: str) -> tuple[Decimal, Decimal]:
+        return await self._reader.rates(symbol)
+
+    async def allowance(self, owner: str, symbol: str, spender: str) -> int:
+        return await self._reader.allowance(owner, symbol, spender)
+
+    async def proposals(self) -> list[Proposal]:
+        return await self._reader.proposals()
+
+    async def call(self, tx: TxRequest) -> bytes:
+        return self._access.call_sync(tx.to, tx.data, tx.sender, tx.value, tx.gas)
+
+    async def timestamp(self) -> int:
+        return int(self.evm.env.block.timestamp)
+
+    async def block_number(self) -> int:
+        return int(self.evm.env.block.number)
+
+    async def execute(self, tx: TxRequest) -> TxOutcome:
+        return run_tx(self.evm, tx)
+
+    async def simulate(self, txs: list[TxRequest]) -> Any:
+        raise BugError("a sandbox runs transactions one by one with execute()")
+
+    async def send(self, tx: TxRequest, signer: Any) -> Any:
+        raise BugError("a sandbox never sends: use execute()")
+
+    async def close(self) -> None:
+        return None
+
+
+@asynccontextmanager
+async def open_sandbox(chain: Chain) -> AsyncIterator[EvmSandbox]:
+    """A sandbox over `chain`'s current state, discarded on exit."""
+    opener = getattr(chain, "sandbox_evm", None)
+    if opener is None:
+        raise SimulationError(f"{type(chain).__name__} cannot simulate plans",
+                              "use the devnet or an RPC chain; nothing was signed")
+    async with opener() as evm:
+        checkpoint = evm.snapshot()
+        try:
+            yield EvmSandbox(evm, chain.registry)
+        finally:
+            evm.revert(checkpoint)
