@@ -1,0 +1,127 @@
+"""The main job as a service: text → intent → preview → approval → execution → report.
+
+Every stage writes to the ledger first. Standing orders (conditions, schedules) are
+stored instead of run; `fire_order` runs one through the same guard when it fires.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+from swarmfi.guard.policy import Policy
+from swarmfi.guard.rules import raise_for
+
+from swarmfi.chain.base import Chain
+from swarmfi.errors import RefusalError
+from swarmfi.guard.check import guard
+from swarmfi.guard.envelope import Envelope
+from swarmfi.guard.preview import Preview
+from swarmfi.ledger.store import Ledger, new_run_id
+from swarmfi.runner.executor import Execution, compile_plan
+from swarmfi.swarm import Event, RunReport
+
+Status = Literal["done", "declined", "order", "answered"]
+Confirm = Callable[[Preview], Awaitable[bool]]
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    status: Status
+    preview: Preview | None = None
+    report: RunReport | None = None
+    answers: list[Any] = field(default_factory=list)
+    order_id: int | None = None
+    kind: str = "run_result"
+
+
+@dataclass
+class Runner:
+    """What a run needs: the chain, a signer, the ledger and the policy."""
+
+    chain: Chain
+    signer: Any
+    ledger: Ledger
+    policy: Policy
+    on_event: Callable[[Event], None] | None = None
+    on_preview: Callable[[Preview], None] | None = None
+
+    @property
+    def sender(self) -> str:
+        return str(self.signer.address)
+
+    def parse(self, text: str, run_id: str, parser: str = "embedded") -> Any:
+        from swarmfi.intent.parsers import get_parser
+
+        from swarmfi.intent import from_canonical
+
+        self.ledger.append("intent", {"text": text, "parser": parser}, run_id)
+        canonical = get_parser(parser)(text)
+        if "error" in canonical:
+            self.ledger.append("refusal", canonical, run_id)
+            error = canonical["error"]
+            raise RefusalError(error["kind"], f"refused ({error['kind']}): {error['message']}",
+                               "rephrase the instruction with what the message asks for")
+        return from_canonical(canonical)
+
+    async def run_text(self, text: str, confirm: Confirm, parser: str = "embedded",
+                       add_order: Callable[[Any, str], int] | None = None) -> RunResult:
+        run_id = new_run_id()
+        intent = self.parse(text, run_id, parser)
+        if intent.schedule is not None or any(s.when for s in intent.steps):
+            if add_order is None:
+                raise RefusalError("unsupported", "this instruction is a standing order",
+                                   "run it with `swarmfi run`, which stores standing orders")
+            order_id = add_order(intent, text)
+            self.ledger.append("order", {"order_id": order_id, "text": text}, run_id)
+            return RunResult(run_id, "order", order_id=order_id)
+        return await self.run_steps(intent.steps, run_id, confirm)
+
+    async def run_steps(self, steps: list[Any], run_id: str, confirm: Confirm,
+                        approved_by: str = "user") -> RunResult:
+        spent = self.spent_today_usd()
+        preview = await guard(self.chain, steps, self.sender, self.policy, spent)
+        self.ledger.append("plan", compile_plan(steps).to_dict(), run_id)
+        self.ledger.append("preview", preview.to_dict(self.chain.registry), run_id)
+        if self.on_preview:
+            self.on_preview(preview)
+        raise_for(preview.violations)
+        has_txs = any(s.prepared.txs for s in preview.steps)
+        if has_txs and not await confirm(preview):
+            self.ledger.append("note", {"status": "declined"}, run_id)
+            return RunResult(run_id, "declined", preview)
+        envelopes = {sp.prepared.index: Envelope.of(sp.prepared) for sp in preview.steps}
+        self.ledger.append("approval", {"by": approved_by, "envelopes": [
+            e.to_json() for e in envelopes.values()]}, run_id)
+        return await self._execute(steps, run_id, preview, envelopes, spent)
+
+    async def _execute(self, steps: list[Any], run_id: str, preview: Preview,
+                       envelopes: dict[int, Envelope], spent: Decimal,
+                       done: dict[int, Any] | None = None) -> RunResult:
+        execution = Execution(self.chain, self.signer, self.ledger, run_id, self.policy, steps,
+                              envelopes, spent, done or {})
+        report = await execution.run(self.on_event)
+        self.ledger.append("done", {"ok": report.ok, "failures": list(report.failures)}, run_id)
+        report.raise_for_failure()
+        answers = [r.get("answer") for r in report.results.values()
+                   if isinstance(r, dict) and r.get("answer") is not None]
+        return RunResult(run_id, "answered" if not any(envelopes[i].targets for i in envelopes)
+                         else "done", preview, report, answers)
+
+    def spent_today_usd(self) -> Decimal:
+        """USD that left the wallet in executed steps over the last 24 hours."""
+        since = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+        total = Decimal(0)
+        for record in self.ledger.records(kind="step"):
+            if _parse_ts(record.ts) >= since:
+                total += Decimal(record.payload.get("usd_value", "0"))
+        return total
+
+
+def _parse_ts(ts: str) -> dt.datetime:
+    moment = dt.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
