@@ -12,11 +12,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from swarmfi.guard.policy import Policy
-from swarmfi.guard.rules import Approval, Effects, Transfer, check_plan
-
 from swarmfi.chain.base import Chain, LendingPosition, Registry
+from swarmfi.guard.policy import Policy
 from swarmfi.guard.preview import Preview, StepPreview
+from swarmfi.guard.rules import Approval, Effects, Transfer, check_plan
 from swarmfi.guard.sandbox import open_sandbox
 from swarmfi.guard.simulate import PlanSimulator
 

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from swarmfi.guard.rules import Violation
-
 from swarmfi.agents.context import Prepared, to_units
 from swarmfi.chain.base import LendingPosition, Registry, TxOutcome
+from swarmfi.guard.rules import Violation
 
 
 @dataclass(frozen=True)

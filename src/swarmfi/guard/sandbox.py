@@ -13,9 +13,8 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any
 
-from swarmfi.chain.simulation import EvmAccess, position_or_empty, run_tx
-
 from swarmfi.chain.base import Chain, LendingPosition, Proposal, Registry, TxOutcome, TxRequest
+from swarmfi.chain.simulation import EvmAccess, position_or_empty, run_tx
 from swarmfi.errors import BugError, SimulationError
 
 

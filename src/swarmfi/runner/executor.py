@@ -17,16 +17,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from swarmfi.guard.policy import Policy
-from swarmfi.guard.rules import check
-
 from swarmfi.agents import prepare
 from swarmfi.agents.context import Prepared, Produced, StepContext
 from swarmfi.chain.base import Chain, Receipt
 from swarmfi.errors import PolicyError, SimulationError
 from swarmfi.guard.check import default_slippage, effects_of
 from swarmfi.guard.envelope import Envelope
+from swarmfi.guard.policy import Policy
 from swarmfi.guard.preview import StepPreview
+from swarmfi.guard.rules import check
 from swarmfi.guard.sandbox import open_sandbox
 from swarmfi.guard.signer import Clearance, GuardedSigner
 from swarmfi.guard.simulate import diff, produced_by, run_step
@@ -129,7 +128,7 @@ class Execution:
     async def query(self, task: Task) -> dict[str, Any]:
         prepared = await self.quote(task)
         self._record_step(prepared, {}, None, [])
-        return {"answer": prepared.data.get("answer"), "produced": None}
+        return {"answer": dict(prepared.data), "produced": None}
 
     async def _send(self, prepared: Prepared, i: int) -> Receipt:
         tx = prepared.txs[i]

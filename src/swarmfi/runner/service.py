@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from swarmfi.guard.policy import Policy
-from swarmfi.guard.rules import raise_for
-
 from swarmfi.chain.base import Chain
 from swarmfi.errors import RefusalError
 from swarmfi.guard.check import guard
 from swarmfi.guard.envelope import Envelope
+from swarmfi.guard.policy import Policy
 from swarmfi.guard.preview import Preview
+from swarmfi.guard.rules import raise_for
 from swarmfi.ledger.store import Ledger, new_run_id
 from swarmfi.runner.executor import Execution, compile_plan
 from swarmfi.swarm import Event, RunReport
@@ -69,14 +68,14 @@ class Runner:
         return from_canonical(canonical)
 
     async def run_text(self, text: str, confirm: Confirm, parser: str = "embedded",
-                       add_order: Callable[[Any, str], int] | None = None) -> RunResult:
+                       add_order: Callable[[Any, str, int], int] | None = None) -> RunResult:
         run_id = new_run_id()
         intent = self.parse(text, run_id, parser)
         if intent.schedule is not None or any(s.when for s in intent.steps):
             if add_order is None:
                 raise RefusalError("unsupported", "this instruction is a standing order",
                                    "run it with `swarmfi run`, which stores standing orders")
-            order_id = add_order(intent, text)
+            order_id = add_order(intent, text, await self.chain.timestamp())
             self.ledger.append("order", {"order_id": order_id, "text": text}, run_id)
             return RunResult(run_id, "order", order_id=order_id)
         return await self.run_steps(intent.steps, run_id, confirm)

@@ -1,0 +1,147 @@
+"""`swarmfi run`, `swarmfi balances` and `swarmfi demo`: the main job on the devnet."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import click
+
+from swarmfi.output import console, emit, err_console
+
+STATE_HELP = "Devnet state directory (default: ~/.swarmfi/devnet, or $SWARMFI_HOME/devnet)."
+
+
+def _open(state: Path | None, account: int) -> tuple[Any, Any, Any, Any]:
+    from swarmfi.chain.devnet import open_devnet
+
+    from swarmfi import paths
+    from swarmfi.chain.wallet import test_account
+    from swarmfi.guard.policy import load_policy
+    from swarmfi.ledger.store import Ledger
+
+    chain = open_devnet(state)
+    ledger_file = paths.ledger_path(state)
+    paths.ensure_dir(ledger_file.parent)
+    return chain, test_account(account), Ledger(ledger_file), load_policy()
+
+
+async def _confirm_prompt(preview: Any) -> bool:
+    return click.confirm("Sign and send these transactions?", default=False, err=True)
+
+
+async def _yes(preview: Any) -> bool:
+    return True
+
+
+def _orders_adder(state: Path | None, chain: Any, owner: str) -> Any:
+    def add(intent: Any, text: str, now: int) -> int:
+        from swarmfi.orders.store import OrderStore
+
+        from swarmfi.intent.types import to_canonical
+
+        store = OrderStore.open(state)
+        order = store.add(to_canonical(intent), text, owner, chain.registry.chain_id, now)
+        return int(order.id)
+
+    return add
+
+
+def make_runner(chain: Any, signer: Any, ledger: Any, policy: Any, as_json: bool) -> Any:
+    from swarmfi.runner.render import print_preview, progress_printer
+    from swarmfi.runner.service import Runner
+
+    out = err_console if as_json else console
+    return Runner(chain, signer, ledger, policy, on_event=progress_printer(out),
+                  on_preview=lambda p: print_preview(out, p, chain.registry))
+
+
+def result_json(result: Any, registry: Any) -> dict[str, Any]:
+    return {"run_id": result.run_id, "status": result.status, "order_id": result.order_id,
+            "preview": result.preview.to_dict(registry) if result.preview else None,
+            "answers": result.answers}
+
+
+async def run_once(text: str, state: Path | None, account: int, yes: bool, as_json: bool,
+                   parser: str) -> Any:
+    chain, signer, ledger, policy = _open(state, account)
+    try:
+        runner = make_runner(chain, signer, ledger, policy, as_json)
+        confirm = _yes if yes else _confirm_prompt
+        result = await runner.run_text(text, confirm, parser,
+                                       add_order=_orders_adder(state, chain, signer.address))
+        return result, chain.registry
+    finally:
+        await chain.close()
+        ledger.close()
+
+
+@click.command("run")
+@click.argument("text")
+@click.option("--yes", "-y", is_flag=True, help="Approve without asking when within policy.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
+@click.option("--state", type=click.Path(path_type=Path), help=STATE_HELP)
+@click.option("--account", default=0, show_default=True, help="Devnet test account index.")
+@click.option("--parser", default="embedded", show_default=True,
+              help="Intent parser: embedded, llm or hybrid.")
+def run_cmd(text: str, yes: bool, as_json: bool, state: Path | None, account: int,
+            parser: str) -> None:
+    """Parse TEXT, preview it on a snapshot, ask, then execute it on the devnet.
+
+    Example: swarmfi run "swap 1 ETH for USDC, then supply half of it" --yes
+    """
+    from swarmfi.runner.render import print_answer
+
+    result, registry = asyncio.run(run_once(text, state, account, yes, as_json, parser))
+    if as_json:
+        emit(result_json(result, registry), True)
+        return
+    for answer in result.answers:
+        print_answer(console, answer)
+    messages = {"done": "[green]done[/]: every step executed and matched its simulation",
+                "declined": "declined: nothing was signed",
+                "order": f"stored as standing order #{result.order_id}; "
+                         "`swarmfi watch` runs it when it is due",
+                "answered": ""}
+    if messages[result.status]:
+        console.print(messages[result.status] + f" (run {result.run_id})")
+
+
+@click.command("balances")
+@click.option("--json", "as_json", is_flag=True, help="Print {symbol: amount} as JSON.")
+@click.option("--state", type=click.Path(path_type=Path), help=STATE_HELP)
+@click.option("--account", default=0, show_default=True, help="Devnet test account index.")
+def balances_cmd(as_json: bool, state: Path | None, account: int) -> None:
+    """The default account's token balances, in token units."""
+    data = asyncio.run(_balances(state, account))
+    emit(data, as_json, _print_balances)
+
+
+def _print_balances(data: dict[str, str]) -> None:
+    for symbol, amount in data.items():
+        console.print(f"{symbol:>6}  {amount}", highlight=False)
+
+
+async def _balances(state: Path | None, account: int) -> dict[str, str]:
+    from swarmfi.chain.devnet import open_devnet
+
+    from swarmfi.agents.context import to_units
+    from swarmfi.chain.wallet import test_account
+
+    chain = open_devnet(state)
+    try:
+        raw = await chain.balances(test_account(account).address)
+        return {s: _plain(to_units(v, chain.registry.token(s))) for s, v in raw.items()}
+    finally:
+        await chain.close()
+
+
+def _plain(value: Any) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def register(group: click.Group) -> None:
+    group.add_command(run_cmd)
+    group.add_command(balances_cmd)
