@@ -24,6 +24,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.chain.cli",
     "swarmfi.guard.cli",
     "swarmfi.compute.cli",
+    "swarmfi.runner.cli",
 ]
 
 
