@@ -51,7 +51,10 @@ _register_all()
 
 
 def _report(error: SwarmfiError) -> int:
-    err_console.print(f"[bold red]error[/] ({error.blame}): {error.one_line()}", highlight=False)
+    from rich.markup import escape
+
+    err_console.print(f"[bold red]error[/] ({error.blame}): {escape(error.one_line())}",
+                      highlight=False)
     return error.exit_code
 
 

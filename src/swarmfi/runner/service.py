@@ -19,6 +19,7 @@ from swarmfi.guard.envelope import Envelope
 from swarmfi.guard.policy import Policy
 from swarmfi.guard.preview import Preview
 from swarmfi.guard.rules import raise_for
+from swarmfi.intent.types import Intent
 from swarmfi.ledger.store import Ledger, new_run_id
 from swarmfi.runner.executor import Execution, compile_plan
 from swarmfi.swarm import Event, RunReport
@@ -94,11 +95,15 @@ class Runner:
             self.ledger.append("note", {"status": "declined"}, run_id)
             return RunResult(run_id, "declined", preview)
         envelopes = {sp.prepared.index: Envelope.of(sp.prepared) for sp in preview.steps}
-        self.ledger.append("approval", {"by": approved_by, "envelopes": [
-            e.to_json() for e in envelopes.values()]}, run_id)
+        from swarmfi.intent.types import to_canonical
+
+        canonical = to_canonical(Intent(steps=steps, schedule=None))
+        self.ledger.append("approval", {"by": approved_by, "steps": canonical["steps"],
+                                        "envelopes": [e.to_json() for e in envelopes.values()]},
+                           run_id)
         return await self._execute(steps, run_id, preview, envelopes, spent)
 
-    async def _execute(self, steps: list[Any], run_id: str, preview: Preview,
+    async def _execute(self, steps: list[Any], run_id: str, preview: Preview | None,
                        envelopes: dict[int, Envelope], spent: Decimal,
                        done: dict[int, Any] | None = None) -> RunResult:
         execution = Execution(self.chain, self.signer, self.ledger, run_id, self.policy, steps,
@@ -110,6 +115,56 @@ class Runner:
                    if isinstance(r, dict) and r.get("answer") is not None]
         return RunResult(run_id, "answered" if not any(envelopes[i].targets for i in envelopes)
                          else "done", preview, report, answers)
+
+    async def resume(self) -> list[RunResult]:
+        """Finish every approved run a killed process left unfinished, sending nothing twice."""
+        unfinished = [r.run_id for r in self.ledger.runs()
+                      if r.last_kind in ("approval", "transaction", "receipt", "step")]
+        return [await self.resume_run(run_id) for run_id in unfinished]
+
+    async def resume_run(self, run_id: str) -> RunResult:
+        from swarmfi.intent.types import from_canonical
+
+        await self._settle_pending(run_id)
+        approval = self.ledger.find("approval", run_id)[-1].payload
+        intent = from_canonical({"steps": approval["steps"], "schedule": None})
+        assert isinstance(intent, Intent)
+        steps = intent.steps
+        envelopes = {e["index"]: Envelope.from_json(e) for e in approval["envelopes"]}
+        self.ledger.append("note", {"status": "resumed"}, run_id)
+        return await self._execute(list(steps), run_id, None, envelopes,
+                                   self.spent_today_usd(), self._done_steps(run_id, envelopes))
+
+    async def _settle_pending(self, run_id: str) -> None:
+        """Transactions written but with no receipt: look each up; rebroadcast the same
+        signed bytes (same nonce, same hash) only if the chain never saw it."""
+        from swarmfi.runner.executor import receipt_json
+
+        chain: Any = self.chain  # a JSON-RPC chain: the devnet or RpcChain
+        for record in self.ledger.pending(run_id):
+            tx_hash, raw = record.payload["tx_hash"], record.payload["raw"]
+            if await chain.rpc("eth_getTransactionReceipt", [tx_hash]) is None:
+                await chain.rpc("eth_sendRawTransaction", [raw])
+            receipt = await chain.wait_for_receipt(tx_hash)
+            self.ledger.append("receipt", receipt_json(receipt, record.payload["step"]), run_id)
+
+    def _done_steps(self, run_id: str, envelopes: dict[int, Envelope]) -> dict[int, Any]:
+        """Steps already carried out: recorded as done, or whose last transaction was sent
+        (their product is taken at the approved minimum, never more)."""
+        from swarmfi.agents.context import Produced
+
+        done: dict[int, Any] = {}
+        for record in self.ledger.find("transaction", run_id):
+            p = record.payload
+            if p.get("tx_index") == p.get("tx_count", 0) - 1:
+                receives = envelopes[p["step"]].receives
+                only = next(iter(receives.items())) if len(receives) == 1 else None
+                done[p["step"]] = Produced(*only) if only else None
+        for record in self.ledger.find("step", run_id):
+            produced = record.payload.get("produced")
+            done[record.payload["step"]] = Produced(produced[0], int(produced[1])) if (
+                produced) else None
+        return done
 
     def spent_today_usd(self) -> Decimal:
         """USD that left the wallet in executed steps over the last 24 hours."""
