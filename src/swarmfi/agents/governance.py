@@ -35,9 +35,10 @@ async def prepare_vote(step: Any, ctx: StepContext) -> Prepared:
 
 def target_raise_eth(supply: Decimal, share: Decimal, fdv_usd: Decimal,
                      eth_usd: Decimal) -> Decimal:
-    """ETH the curve must raise before graduation: the community share sold at an
-    average of half the final price, the final price being FDV / supply."""
-    return share * fdv_usd / 2 / eth_usd
+    """ETH the curve must raise before graduation so that the token graduates at an FDV of
+    `fdv_usd`. The launchpad's virtual constant-product curve ends at a price of
+    4 × target / community tokens, so FDV = 4 × target / share."""
+    return share * fdv_usd / 4 / eth_usd
 
 
 async def prepare_launch(step: Any, ctx: StepContext) -> Prepared:
