@@ -3,8 +3,8 @@ from decimal import Decimal
 
 import pytest
 
-from swarmfi.chain.calls import decode, encode
 from swarmfi.chain.base import TxRequest
+from swarmfi.chain.calls import decode, encode
 from swarmfi.errors import PlanError, SimulationError
 from swarmfi.guard.check import guard
 from swarmfi.guard.policy import Policy
