@@ -222,7 +222,7 @@ def plans(draw):
     return Plan(tuple(order))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(plans())
 def test_any_plan_survives_json_and_orders_each_task_after_its_needs(plan):
     assert Plan.from_dict(json.loads(json.dumps(plan.to_dict()))) == plan
