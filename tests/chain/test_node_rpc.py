@@ -211,3 +211,26 @@ def test_web3_batch_requests_through_the_provider() -> None:
         block, balance = batch.execute()
     assert block["number"] == 0
     assert balance == 10**21
+
+
+def test_a_node_can_resume_at_a_later_block() -> None:
+    node = DevnetNode(
+        first_block=100,
+        genesis_timestamp=1_800_000_000,
+        base_fee=5 * 10**9,
+        clock=lambda: 1_700_000_000.0,
+    )
+    node.fund(ALICE.address, 10**21)
+    assert rpc(node, "eth_blockNumber") == "0x64"
+    probe = deploy_probe(node)
+    send(node, ALICE, to=probe, data=store_data(9))
+    assert rpc(node, "eth_blockNumber") == "0x66"
+    assert rpc(node, "eth_getBlockByNumber", "earliest", False)["number"] == "0x64"
+    assert rpc(node, "eth_getBlockByNumber", "0x5", False) is None
+    assert rpc(node, "eth_getBlockByNumber", "0x66", False)["timestamp"] == hex(1_800_000_000)
+    assert len(rpc(node, "eth_getLogs", {"fromBlock": "0x0", "address": probe})) == 1
+    history = rpc(node, "eth_feeHistory", "0x10", "latest", [])
+    assert history["oldestBlock"] == "0x64"
+    assert history["baseFeePerGas"][0] == hex(5 * 10**9)
+    assert int(rpc(node, "eth_getBalance", ALICE.address, "0x66"), 16) > 0
+    assert rpc(node, "eth_getBalance", ALICE.address, "0x65")["code"] == -32000

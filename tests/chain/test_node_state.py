@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from eth_utils import to_checksum_address
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from swarmfi.chain.node import DEFAULT_COINBASE, DevnetNode
@@ -83,6 +83,7 @@ def apply(node: DevnetNode, model: Model, stack: list, step: tuple) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(steps=st.lists(op, max_size=14))
+@example(steps=[("snapshot", 0, 0, 0), ("send", 1, 0, 1), ("fund", 0, 0, 0), ("revert", 0, 0, 0)])
 def test_snapshots_restore_balances_nonces_and_height(steps: list[tuple]) -> None:
     node = DevnetNode(base_fee=0)
     for signer in SIGNERS:

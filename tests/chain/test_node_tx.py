@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import rlp
 from eth_account import Account
 from eth_utils import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from swarmfi.chain.node_rpc import RpcError
-from swarmfi.chain.node_tx import decode_raw_tx, floor_gas, intrinsic_gas
+from swarmfi.chain.node_tx import decode_raw_tx, floor_gas, intrinsic_gas, rlp_encode
 
 KEY = "0x" + "4c" * 32
 SENDER = Account.from_key(KEY).address.lower()
@@ -167,3 +168,16 @@ def test_roundtrip_any_signed_tx(nonce: int, value: int, gas: int, data: bytes, 
     assert (decoded.nonce, decoded.value, decoded.gas, decoded.data) == (nonce, value, gas, data)
     assert decoded.sender == SENDER
     assert decoded.hash == tx_hash
+
+
+rlp_items = st.recursive(
+    st.binary(max_size=80) | st.integers(0, 2**256 - 1),
+    lambda children: st.lists(children, max_size=6),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(item=rlp_items)
+def test_rlp_encode_matches_the_rlp_package(item: object) -> None:
+    assert rlp_encode(item) == rlp.encode(item)  # type: ignore[arg-type]

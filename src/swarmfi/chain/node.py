@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import rlp
 from eth_utils import keccak
 from pyrevm import EVM, CfgEnv, Env
 
@@ -43,6 +42,7 @@ from swarmfi.chain.node_tx import (
     decode_raw_tx,
     floor_gas,
     intrinsic_gas,
+    rlp_encode,
 )
 
 log = logging.getLogger(__name__)
@@ -70,7 +70,13 @@ def new_evm(chain_id: int = DEFAULT_CHAIN_ID) -> EVM:
 
 
 class DevnetNode:
-    """An automining EVM devnet speaking Ethereum JSON-RPC (see module docs)."""
+    """An automining EVM devnet speaking Ethereum JSON-RPC (see module docs).
+
+    `accounts` is what eth_accounts lists (no keys are held). `base_fee` is the
+    first block's, and `min_base_fee` a floor under the EIP-1559 updates. To resume
+    a chain whose EVM state was restored into `evm`, pass `first_block`,
+    `genesis_timestamp` and `base_fee` of its head: this node starts there.
+    """
 
     def __init__(
         self,
@@ -83,6 +89,7 @@ class DevnetNode:
         min_base_fee: int = 0,
         clock: Callable[[], float] = time.time,
         genesis_timestamp: int | None = None,
+        first_block: int = 0,
     ) -> None:
         from swarmfi.chain.node_api import NodeApi  # the RPC surface, one method per name
 
@@ -102,7 +109,7 @@ class DevnetNode:
         self._marks: dict[int, _Mark] = {}
         self._last_mark = 0
         ts = int(clock()) if genesis_timestamp is None else genesis_timestamp
-        self._append(Block(0, ZERO_HASH, ts, base_fee, self.coinbase))
+        self._append(Block(first_block, ZERO_HASH, ts, base_fee, self.coinbase))
         self.methods: dict[str, Callable[[Any], Any]] = NodeApi(self).methods()
 
     # -- JSON-RPC ----------------------------------------------------------------
@@ -156,6 +163,16 @@ class DevnetNode:
     @property
     def head(self) -> Block:
         return self.blocks[-1]
+
+    def block(self, number: int) -> Block | None:
+        """The block at `number`, if this node has it."""
+        index = number - self.blocks[0].number
+        return self.blocks[index] if 0 <= index < len(self.blocks) else None
+
+    def block_range(self, start: int, stop: int) -> list[Block]:
+        """The blocks numbered `start` to `stop`, both included, that this node has."""
+        first = self.blocks[0].number
+        return self.blocks[max(0, start - first) : max(0, stop - first + 1)]
 
     def pending_timestamp(self) -> int:
         if self.next_timestamp is not None:
@@ -362,4 +379,4 @@ def _reject(message: str) -> RpcError:
 
 def create_address(sender: str, nonce: int) -> str:
     """The address a CREATE from `sender` at `nonce` deploys to."""
-    return "0x" + keccak(rlp.encode([bytes.fromhex(sender[2:]), nonce]))[12:].hex()
+    return "0x" + keccak(rlp_encode([bytes.fromhex(sender[2:]), nonce]))[12:].hex()

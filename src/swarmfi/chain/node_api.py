@@ -117,7 +117,7 @@ class NodeApi:
                 INVALID_INPUT,
                 f'historical state for block {tag} is not kept by this devnet; use "latest"',
             )
-        if tag == "earliest" and head != 0:
+        if tag == "earliest" and head != self.node.blocks[0].number:
             raise RpcError(INVALID_INPUT, 'historical state is not kept; use "latest"')
 
     def eth_getBalance(self, params: Any) -> str:
@@ -233,7 +233,8 @@ class NodeApi:
         receipt = self.node.receipts.get(tx_hash)
         if receipt is None:
             return None
-        block = self.node.blocks[receipt.block_number]
+        block = self.node.block(receipt.block_number)
+        assert block is not None  # a receipt's block is kept as long as the receipt
         first = sum(len(r.logs) for r in block.receipts[: receipt.index])
         return receipt_json(receipt, first)
 
@@ -259,13 +260,13 @@ class NodeApi:
 
     def _block(self, tag: str | int) -> Block | None:
         number = self._number(tag)
-        return self.node.blocks[number] if number <= self.node.head.number else None
+        return self.node.block(number)
 
     def _number(self, tag: str | int) -> int:
         if isinstance(tag, int):
             return tag
         if tag == "earliest":
-            return 0
+            return self.node.blocks[0].number
         return self.node.head.number + (1 if tag == "pending" else 0)
 
     # -- logs ---------------------------------------------------------------------------------
@@ -296,7 +297,7 @@ class NodeApi:
         stop = min(self._number(parse_block_tag(flt.get("toBlock") or "latest")), head)
         if stop - start > MAX_LOG_RANGE:
             raise bad_params(f"block range too large; ask for at most {MAX_LOG_RANGE} blocks")
-        return self.node.blocks[start : stop + 1]
+        return self.node.block_range(start, stop)
 
     # -- fees --------------------------------------------------------------------------------
 
@@ -313,7 +314,7 @@ class NodeApi:
             params, (parse_quantity, REQUIRED), (parse_block_tag, REQUIRED), (_percentiles, [])
         )
         last = min(self._number(newest), self.node.head.number)
-        blocks = self.node.blocks[max(0, last - min(count, 1024) + 1) : last + 1]
+        blocks = self.node.block_range(last - min(count, 1024) + 1, last)
         answer: dict[str, Any] = {
             "oldestBlock": qty(blocks[0].number if blocks else last),
             "baseFeePerGas": [qty(b.base_fee) for b in blocks] + [qty(self._base_fee_after(last))],
@@ -326,7 +327,8 @@ class NodeApi:
     def _base_fee_after(self, number: int) -> int:
         if number >= self.node.head.number:
             return self.node.pending_base_fee()
-        return self.node.blocks[number + 1].base_fee
+        child = self.node.block(number + 1)
+        return child.base_fee if child is not None else self.node.pending_base_fee()
 
     # -- devnet controls ---------------------------------------------------------------------
 

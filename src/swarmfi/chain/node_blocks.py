@@ -11,18 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import rlp
 from eth_utils import keccak
 
 from swarmfi.chain.node_rpc import data_hex, qty
-from swarmfi.chain.node_tx import SignedTx
+from swarmfi.chain.node_tx import SignedTx, rlp_encode
 
 GAS_LIMIT = 30_000_000
 ELASTICITY = 2
 BASE_FEE_CHANGE_DENOMINATOR = 8
 EMPTY_BLOOM = bytes(256)
-EMPTY_LIST_HASH = keccak(rlp.encode([]))  # sha3Uncles of a block without uncles
-EMPTY_TRIE_ROOT = keccak(rlp.encode(b""))
+EMPTY_LIST_HASH = keccak(rlp_encode([]))  # sha3Uncles of a block without uncles
+EMPTY_TRIE_ROOT = keccak(rlp_encode(b""))
 ZERO_HASH = bytes(32)
 
 
@@ -68,7 +67,7 @@ class Block:
     def seal(self) -> None:
         """Fix the bloom and hash, and stamp the receipts with the block."""
         self.bloom = or_blooms([r.bloom for r in self.receipts])
-        self.hash = keccak(rlp.encode(self._header_fields()))
+        self.hash = keccak(rlp_encode(self._header_fields()))
         for index, receipt in enumerate(self.receipts):
             receipt.block_number, receipt.block_hash, receipt.index = self.number, self.hash, index
 

@@ -123,12 +123,14 @@ class EvmState:
         while len(self.snapshots) >= depth:
             snap = self.snapshots.pop()
             self.evm.revert(snap.checkpoint)
+            # revm undoes journaled changes as wrapping deltas, so a balance may pass
+            # through "negative" (mod 2**256) before our deltas bring it back.
             for address, delta in snap.balance_deltas.items():
                 if delta:
-                    self.evm.set_balance(address, self.balance(address) - delta)
+                    self.evm.set_balance(address, (self.balance(address) - delta) % 2**256)
             for address, delta in snap.nonce_deltas.items():
                 if delta:
-                    self._set_nonce(address, self.nonce(address) - delta)
+                    self._set_nonce(address, (self.nonce(address) - delta) % 2**64)
 
     def _set_nonce(self, address: str, nonce: int) -> None:
         self.evm.insert_account_info(address, _with_nonce(self.evm.basic(address), nonce))
