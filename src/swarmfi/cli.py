@@ -25,6 +25,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.guard.cli",
     "swarmfi.compute.cli",
     "swarmfi.runner.cli",
+    "swarmfi.orders.cli",
 ]
 
 

@@ -4,10 +4,12 @@
 
     $SWARMFI_HOME (default ~/.swarmfi)
     ├── ledger.sqlite3     the append-only record of every run (swarmfi.ledger)
+    ├── orders.sqlite3     standing orders and their firings (swarmfi.orders)
     ├── policy.toml        the user's policy; missing means safe defaults (swarmfi.guard.policy)
     └── devnet/            the embedded devnet's chain state (`--state DIR` replaces it)
 
-A run against a `--state DIR` keeps its ledger alongside: `ledger_path(DIR)`.
+A run against a `--state DIR` keeps its ledger and orders alongside: `ledger_path(DIR)`,
+`orders_path(DIR)`.
 These functions only compute paths; nothing here creates a directory. Call
 `ensure_dir(path)` before writing.
 """
@@ -20,6 +22,7 @@ from pathlib import Path
 HOME_ENV = "SWARMFI_HOME"
 LEDGER_FILE = "ledger.sqlite3"
 POLICY_FILE = "policy.toml"
+ORDERS_FILE = "orders.sqlite3"
 
 
 def home() -> Path:
@@ -36,6 +39,11 @@ def state_dir() -> Path:
 def ledger_path(state: Path | None = None) -> Path:
     """The ledger database: in the home directory, or alongside an explicit `--state` dir."""
     return (state if state is not None else home()) / LEDGER_FILE
+
+
+def orders_path(state: Path | None = None) -> Path:
+    """The standing-orders database: in the home directory, or alongside a `--state` dir."""
+    return (state if state is not None else home()) / ORDERS_FILE
 
 
 def policy_path() -> Path:
