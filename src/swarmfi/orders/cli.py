@@ -73,8 +73,10 @@ def orders_group(ctx: click.Context, show_all: bool, as_json: bool, state: Path 
 def _render_orders(orders: list[Order], show_all: bool) -> None:
     if not orders:
         which = "" if show_all else " active"
-        console.print(f"no{which} standing orders; `swarmfi run` stores conditional and "
-                      "scheduled instructions")  # fmt: skip
+        console.print(
+            f"no{which} standing orders; `swarmfi run` stores conditional and "
+            "scheduled instructions"
+        )
         return
     from swarmfi.orders.model import describe
 
@@ -85,8 +87,15 @@ def _render_orders(orders: list[Order], show_all: bool) -> None:
         fired = f"{o.fired}/{o.times}" if o.times is not None else str(o.fired)
         last = o.last_result.status if o.last_result else "-"
         style = _STYLE.get(last, "")
-        table.add_row(str(o.id), o.status, o.text, describe(o), _when(o.next_due), fired,
-                      f"[{style}]{last}[/]" if style else last)  # fmt: skip
+        table.add_row(
+            str(o.id),
+            o.status,
+            o.text,
+            describe(o),
+            _when(o.next_due),
+            fired,
+            f"[{style}]{last}[/]" if style else last,
+        )
     console.print(table)
 
 
@@ -109,14 +118,28 @@ def cancel(order_id: int, as_json: bool, state: Path | None) -> None:
 
 @click.command("watch")
 @click.option(
-    "--advance", type=click.IntRange(min=1), default=None, metavar="SECONDS",
+    "--advance",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="SECONDS",
     help="Devnet only: move time by SECONDS and mine a block before each check after the first.",
-)  # fmt: skip
-@click.option("--blocks", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Stop after checking N blocks [default: run until Ctrl-C].")  # fmt: skip
+)
+@click.option(
+    "--blocks",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Stop after checking N blocks [default: run until Ctrl-C].",
+)
 @click.option("--once", is_flag=True, help="Check the current block once, then stop.")
-@click.option("--poll", type=click.FloatRange(min=0.01), default=1.0, show_default=True,
-              metavar="SECONDS", help="How often to look for a new block.")  # fmt: skip
+@click.option(
+    "--poll",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="How often to look for a new block.",
+)
 @_json_option
 @_state_option
 def watch_command(
@@ -129,26 +152,33 @@ def watch_command(
 ) -> None:
     """Fire standing orders when their conditions hold or their time comes, checking each
     new block; every firing goes through the same guard as `swarmfi run`."""
+    fire_order = _runner()  # before anything is opened: fail early when it is missing
     from swarmfi.orders.store import OrderStore
 
     render = _json_line if as_json else _render_event
     with OrderStore(paths.orders_path(state)) as store:
         try:
-            asyncio.run(_watch(store, state, advance, 1 if once else blocks, poll, render))
+            run = _watch(store, fire_order, state, advance, 1 if once else blocks, poll, render)
+            asyncio.run(run)
         except KeyboardInterrupt:
             message = "stopped (Ctrl-C); a firing under way is marked interrupted next time"
             emit({"event": "stop", "message": message}, as_json, lambda _: console.print(message))
 
 
 async def _watch(
-    store: Any, state: Path | None, advance: int | None, blocks: int | None, poll: float,
+    store: Any,
+    fire_order: Any,
+    state: Path | None,
+    advance: int | None,
+    blocks: int | None,
+    poll: float,
     render: Any,
-) -> None:  # fmt: skip
+) -> None:
     from swarmfi.orders.watcher import watch
 
     chain = await _open_chain(state)
     try:
-        fire = _fire_callback(chain, state)
+        fire = _bind(fire_order, chain, state)
         await watch(chain, store, fire, advance=advance, blocks=blocks, poll=poll, on_event=render)
     finally:
         closing = getattr(chain, "close", None)
@@ -167,12 +197,17 @@ async def _open_chain(state: Path | None) -> Any:
     return await chain if inspect.isawaitable(chain) else chain
 
 
-def _fire_callback(chain: Any, state: Path | None) -> FireCallback:
-    """The runner's `fire_order`, bound to this watch's chain when it takes one."""
+def _runner() -> Any:
+    """The runner's `fire_order(order, now, [chain=, state=]) -> FireResult`."""
     try:
         from swarmfi.runner import fire_order
     except ImportError as exc:
         raise _missing("the runner (swarmfi.runner.fire_order)") from exc
+    return fire_order
+
+
+def _bind(fire_order: Any, chain: Any, state: Path | None) -> FireCallback:
+    """`fire_order` as a `(order, now)` callback, given this watch's chain when it takes one."""
     wanted = inspect.signature(fire_order).parameters
     extra = {k: v for k, v in (("chain", chain), ("state", state)) if k in wanted}
 
@@ -217,8 +252,10 @@ def _event_text(e: WatchEvent) -> str:
     if e.event == "result" and e.result is not None:
         run = f" (run {e.result.run_id})" if e.result.run_id else ""
         style = _STYLE[e.result.status]
-        return (f"{who}: [{style}]{e.result.status}[/]{run} {e.result.message} "
-                f"→ order {e.data['status']}").rstrip()  # fmt: skip
+        return (
+            f"{who}: [{style}]{e.result.status}[/]{run} {e.result.message} "
+            f"→ order {e.data['status']}"
+        ).rstrip()
     if e.event in ("error", "recovered"):
         return f"{who}: [red]{e.event}[/] {e.message}"
     if e.event == "stop":

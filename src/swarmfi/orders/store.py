@@ -7,7 +7,7 @@ across processes). `claim` marks the attempt and moves the slot on in one
 transaction; `record_firing` stores the result. The rules live in
 `swarmfi.orders.model`; this module only persists them.
 
-WAL mode, synchronous=FULL, `BEGIN IMMEDIATE` for every write, 30 s busy timeout.
+File handling (identity, locking, errors as StateError) is `database.SqliteFile`'s.
 """
 
 from __future__ import annotations
@@ -17,21 +17,19 @@ import json
 import os
 import socket
 import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from swarmfi import paths
-from swarmfi.errors import BugError, StateError, UserInputError
+from swarmfi.errors import BugError, UserInputError
 from swarmfi.intent.types import Intent, from_canonical, to_canonical
 from swarmfi.orders import model
+from swarmfi.orders.database import SqliteFile
 from swarmfi.orders.model import FireResult, Firing, Order
 
 APPLICATION_ID = 0x53574F52  # "SWOR": this file is a swarmfi order store
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 30.0
 _ORDER_COLUMNS = (
     "id, created_at, text, intent, owner, chain_id, status, every_seconds, times, next_due,"
     " fired, succeeded, failures, last_result"
@@ -88,93 +86,24 @@ def claimant_alive(claimant: str) -> bool | None:
     return True
 
 
-class OrderStore:
+class OrderStore(SqliteFile):
     """Standing orders and their firings in one SQLite file. Thread- and process-safe."""
+
+    application_id = APPLICATION_ID
+    schema_version = SCHEMA_VERSION
+    schema = _SCHEMA
+    what = "order store"
 
     def __init__(
         self, path: Path | str | None = None, *, create: bool = True, claimant: str | None = None
     ) -> None:
-        self.path = Path(path).expanduser() if path is not None else paths.orders_path()
         self.claimant = claimant or default_claimant()
-        self._lock = threading.RLock()
-        if not self.path.exists() and not create:
-            raise StateError(
-                f"there is no order store at {self.path}",
-                "no standing order was stored there yet; `swarmfi run` stores conditional "
-                "and scheduled instructions",
-            )
-        if create:
-            paths.ensure_dir(self.path.parent)
-        self._conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        super().__init__(
+            Path(path).expanduser() if path is not None else paths.orders_path(),
+            create=create,
+            missing_hint="no standing order was stored there yet; `swarmfi run` stores "
+            "conditional and scheduled instructions",
         )
-        try:
-            with self._errors():
-                self._prepare()
-        except BaseException:
-            self._conn.close()
-            raise
-
-    def _prepare(self) -> None:
-        conn = self._conn
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        self._check_identity()
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        with self._write():
-            self._check_identity()  # again under the write lock: another process may race
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            for statement in _SCHEMA:
-                conn.execute(statement)
-
-    def _check_identity(self) -> None:
-        app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]
-        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id == APPLICATION_ID and version > SCHEMA_VERSION:
-            raise StateError(
-                f"the order store {self.path} was written by a newer swarmfi (schema {version})",
-                "upgrade swarmfi, or point --state / SWARMFI_HOME elsewhere",
-            )
-        if app_id != APPLICATION_ID and (app_id or tables):
-            raise self._corrupt("it is an SQLite database of something else")
-
-    def _corrupt(self, why: str) -> StateError:
-        return StateError(
-            f"{self.path} is not a swarmfi order store: {why}",
-            f"move it aside (mv {self.path} {self.path}.bad); swarmfi then starts an empty "
-            "store there (standing orders in it are lost: store them again)",
-        )
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StateError(
-                    f"the order store {self.path} stayed locked for {BUSY_TIMEOUT_S:.0f} s",
-                    "another swarmfi process is holding it; let it finish, then retry",
-                ) from exc
-            raise self._corrupt(str(exc)) from exc
-        except sqlite3.DatabaseError as exc:
-            raise self._corrupt(str(exc)) from exc
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._errors():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
 
     def __enter__(self) -> OrderStore:
         return self
@@ -191,8 +120,17 @@ class OrderStore:
         canonical = _standing_intent(intent)
         schedule = canonical["schedule"] or {}
         every, times = schedule.get("every_seconds"), schedule.get("times")
-        row = (now, text, json.dumps(canonical, sort_keys=True, ensure_ascii=False), owner,
-               chain_id, "active", every, times, now if every else None)  # fmt: skip
+        row = (
+            now,
+            text,
+            json.dumps(canonical, sort_keys=True, ensure_ascii=False),
+            owner,
+            chain_id,
+            "active",
+            every,
+            times,
+            now if every else None,
+        )
         with self._write() as conn:
             cursor = conn.execute(
                 "INSERT INTO orders (created_at, text, intent, owner, chain_id, status,"
@@ -301,10 +239,6 @@ class OrderStore:
 
     # -- rows ------------------------------------------------------------------
 
-    def _select(self, sql: str, args: tuple[Any, ...]) -> builtins.list[tuple[Any, ...]]:
-        with self._lock, self._errors():
-            return self._conn.execute(sql, args).fetchall()
-
     def _get_in(self, conn: sqlite3.Connection, order_id: int) -> Order:
         row = conn.execute(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE id = ?", (order_id,))
         found = row.fetchone()
@@ -321,8 +255,14 @@ class OrderStore:
         return _firing(row) if row else None
 
     @staticmethod
-    def _finish(conn: sqlite3.Connection, firing: Firing, now: int, status: str, message: str,
-                run_id: str | None) -> None:  # fmt: skip
+    def _finish(
+        conn: sqlite3.Connection,
+        firing: Firing,
+        now: int,
+        status: str,
+        message: str,
+        run_id: str | None,
+    ) -> None:
         conn.execute(
             "UPDATE firings SET status = ?, finished_at = ?, message = ?, run_id = ? WHERE id = ?",
             (status, now, message, run_id, firing.id),
@@ -334,9 +274,16 @@ class OrderStore:
         conn.execute(
             "UPDATE orders SET status = ?, next_due = ?, fired = ?, succeeded = ?, failures = ?,"
             " last_result = ? WHERE id = ?",
-            (order.status, order.next_due, order.fired, order.succeeded, order.failures, last,
-             order.id),
-        )  # fmt: skip
+            (
+                order.status,
+                order.next_due,
+                order.fired,
+                order.succeeded,
+                order.failures,
+                last,
+                order.id,
+            ),
+        )
 
     def _order(self, row: tuple[Any, ...]) -> Order:
         oid, created, text, intent, owner, chain_id, status, every, times, due, *counts, last = row
@@ -346,8 +293,22 @@ class OrderStore:
             json.loads(intent)
         except (TypeError, ValueError) as exc:
             raise self._corrupt(f"order {oid} is damaged ({exc})") from exc
-        return Order(oid, created, text, intent, owner, chain_id, status, every, times, due,
-                     fired, succeeded, failures, result)  # fmt: skip
+        return Order(
+            oid,
+            created,
+            text,
+            intent,
+            owner,
+            chain_id,
+            status,
+            every,
+            times,
+            due,
+            fired,
+            succeeded,
+            failures,
+            result,
+        )
 
 
 def _firing(row: tuple[Any, ...]) -> Firing:
