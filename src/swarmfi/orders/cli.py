@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib
 import inspect
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -200,9 +201,11 @@ async def _open_chain(state: Path | None) -> Any:
 def _runner() -> Any:
     """The runner's `fire_order(order, now, [chain=, state=]) -> FireResult`."""
     try:
-        from swarmfi.runner import fire_order
-    except ImportError as exc:
-        raise _missing("the runner (swarmfi.runner.fire_order)") from exc
+        fire_order = getattr(importlib.import_module("swarmfi.runner"), "fire_order", None)
+    except ImportError:
+        fire_order = None
+    if fire_order is None:
+        raise _missing("the runner (swarmfi.runner.fire_order)")
     return fire_order
 
 

@@ -105,6 +105,11 @@ class OrderStore(SqliteFile):
             "conditional and scheduled instructions",
         )
 
+    @classmethod
+    def open(cls, state: Path | None = None, *, create: bool = True) -> OrderStore:
+        """The store of the home directory, or the one alongside a `--state` directory."""
+        return cls(paths.orders_path(state), create=create)
+
     def __enter__(self) -> OrderStore:
         return self
 
