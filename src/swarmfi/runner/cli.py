@@ -37,9 +37,8 @@ async def _yes(preview: Any) -> bool:
 
 def _orders_adder(state: Path | None, chain: Any, owner: str) -> Any:
     def add(intent: Any, text: str, now: int) -> int:
-        from swarmfi.orders.store import OrderStore
-
         from swarmfi.intent.types import to_canonical
+        from swarmfi.orders.store import OrderStore
 
         store = OrderStore.open(state)
         order = store.add(to_canonical(intent), text, owner, chain.registry.chain_id, now)
