@@ -234,3 +234,30 @@ def test_a_node_can_resume_at_a_later_block() -> None:
     assert history["baseFeePerGas"][0] == hex(5 * 10**9)
     assert int(rpc(node, "eth_getBalance", ALICE.address, "0x66"), 16) > 0
     assert rpc(node, "eth_getBalance", ALICE.address, "0x65")["code"] == -32000
+
+
+def test_logs_bloom_matches_eth_bloom() -> None:
+    eth_bloom = pytest.importorskip("eth_bloom")
+    node = node_with_funds()
+    probe = deploy_probe(node)
+    tx_hash = send(node, ALICE, to=probe, data=store_data(4))
+    receipt = rpc(node, "eth_getTransactionReceipt", "0x" + tx_hash.hex())
+    expected = eth_bloom.BloomFilter()
+    for entry in receipt["logs"]:
+        expected.add(bytes.fromhex(entry["address"][2:]))
+        for topic in entry["topics"]:
+            expected.add(bytes.fromhex(topic[2:]))
+    assert int(receipt["logsBloom"], 16) == int(expected)
+    block = rpc(node, "eth_getBlockByNumber", receipt["blockNumber"], False)
+    assert block["logsBloom"] == receipt["logsBloom"]
+
+
+def test_estimate_gas_is_capped_by_what_the_sender_can_pay() -> None:
+    node = DevnetNode()
+    node.fund(BOB.address, 30_000 * 10**9)  # 30,000 gas at 1 gwei
+    call = {"from": BOB.address, "to": ALICE.address, "gasPrice": hex(10**9)}
+    assert rpc(node, "eth_estimateGas", call) == "0x5208"
+    poor = {**call, "value": hex(31_000 * 10**9)}
+    assert "insufficient funds" in rpc(node, "eth_estimateGas", poor)["message"]
+    expensive = {**call, "gasPrice": hex(10**10)}
+    assert rpc(node, "eth_estimateGas", expensive)["code"] == -32000

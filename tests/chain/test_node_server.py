@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import http.client
+import itertools
 import json
 import os
 import signal
@@ -157,3 +158,25 @@ def test_cli_reports_a_corrupt_state_file(tmp_path: Path) -> None:
     assert str(state) in result.stderr.replace("\n", "")
     assert "Traceback" not in result.stderr
     assert state.read_text() == "{ this is not json"
+
+
+def test_provider_and_server_share_the_node_lock() -> None:
+    from web3 import Web3
+
+    from swarmfi.chain.provider import DevnetProvider
+
+    node = DevnetNode()
+    w3 = Web3(DevnetProvider(node))
+    with running(node) as server:
+
+        def over_http() -> None:
+            for _ in range(15):
+                call(server.url, "evm_mine")
+
+        thread = threading.Thread(target=over_http)
+        thread.start()
+        for _ in range(15):
+            w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+        thread.join()
+    assert [b.number for b in node.blocks] == list(range(31))
+    assert all(b.parent_hash == a.hash for a, b in itertools.pairwise(node.blocks))

@@ -6,7 +6,10 @@ transaction.
     node.handle({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []})
 
 The Python methods here (send_raw_transaction, mine, snapshot, revert, fund,
-seal, replay) are what the RPC methods in `node_api` call. Known limits: the
+seal, replay) are what the RPC methods in `node_api` call. `handle` and
+`handle_json` hold `node.lock` (re-entrant), which the provider and the HTTP
+server share; Python callers that touch the node or `node.evm` from several
+threads hold it too. Known limits: the
 BASEFEE opcode reads 0 (pyrevm zeroes it), state is only kept for the head
 block (older block tags are refused), and block timestamps never decrease but
 may repeat when transactions arrive faster than one per second.
@@ -16,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -93,6 +97,7 @@ class DevnetNode:
     ) -> None:
         from swarmfi.chain.node_api import NodeApi  # the RPC surface, one method per name
 
+        self.lock = threading.RLock()
         self.evm = evm if evm is not None else new_evm(chain_id)
         self.state = EvmState(self.evm)
         self.chain_id = chain_id
@@ -116,12 +121,13 @@ class DevnetNode:
 
     def handle(self, request: Any) -> Any:
         """Answer one JSON-RPC request object or a batch (a list); None for notifications."""
-        if isinstance(request, list):
+        with self.lock:
+            if not isinstance(request, list):
+                return self._handle_one(request)
             if not request:
                 return error_response(None, RpcError(INVALID_REQUEST, "empty batch"))
             answers = [a for a in map(self._handle_one, request) if a is not None]
             return answers or None
-        return self._handle_one(request)
 
     def handle_json(self, body: bytes | str) -> bytes:
         """Answer raw JSON text; invalid JSON gets a -32700 error, never an exception."""

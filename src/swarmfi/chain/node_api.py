@@ -177,7 +177,11 @@ class NodeApi:
                 args.sender, args.to, args.data, args.value, gas, args.gas_price
             )
         except ExecError as exc:
-            raise RpcError(INVALID_INPUT, str(exc)) from None
+            if "LackOfFund" in str(exc):
+                raise RpcError(
+                    INVALID_INPUT, "insufficient funds for gas * price + value"
+                ) from None
+            raise RpcError(INVALID_INPUT, f"the call cannot run: {exc}") from None
 
     def eth_call(self, params: Any) -> str:
         obj, tag = take(params, (lambda x: x, REQUIRED), (parse_block_tag, "latest"))
@@ -192,13 +196,23 @@ class NodeApi:
         obj, tag = take(params, (lambda x: x, REQUIRED), (parse_block_tag, "pending"))
         self._state_at(tag)
         args = self._call_args(obj)
-        cap = args.gas or self.node.head.gas_limit
+        cap = args.gas or self._allowance(args)
         outcome = self._simulate(args, cap)
         if not outcome.success:
             if outcome.halt_reason and "OutOfGas" in outcome.halt_reason:
                 raise RpcError(INVALID_INPUT, f"gas required exceeds allowance ({cap})")
             raise _failure_error(outcome)
         return qty(self._search_gas(args, outcome, cap))
+
+    def _allowance(self, args: CallArgs) -> int:
+        """Geth's cap for an estimate without `gas`: what the sender can pay for."""
+        limit = self.node.head.gas_limit
+        if not args.gas_price:
+            return limit
+        spendable = self.node.state.balance(args.sender) - args.value
+        if spendable < 0:
+            raise RpcError(INVALID_INPUT, "insufficient funds for transfer")
+        return min(limit, spendable // args.gas_price)
 
     def _search_gas(self, args: CallArgs, first: Outcome, cap: int) -> int:
         """The least gas limit at which the call still succeeds (binary search)."""

@@ -6,13 +6,12 @@
 Requests are JSON-encoded by web3's own encoder and parsed back, exactly as they
 would reach the HTTP server, so parameters look the same to the node either way;
 answers come back as the node built them (plain JSON types), which spares a
-JSON round trip per call. A lock serialises access to the node across threads.
+JSON round trip per call. The node's own lock serialises callers across threads.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from typing import TYPE_CHECKING, Any, cast
 
 from web3._utils.batching import sort_batch_response_by_response_ids
@@ -25,19 +24,17 @@ if TYPE_CHECKING:
 
 
 class _NodeLink:
-    """The shared part of both providers: parse the request, answer it under the lock."""
+    """The shared part of both providers: parse the request, let the node answer."""
 
-    def __init__(self, node: DevnetNode, lock: threading.Lock | None) -> None:
+    def __init__(self, node: DevnetNode) -> None:
         self.node = node
-        self.lock = lock or threading.Lock()
 
     def answer(self, request: bytes) -> Any:
         try:
             parsed = json.loads(request)
         except ValueError:  # web3 always sends JSON; keep the node's own answer anyway
             return json.loads(self.node.handle_json(request))
-        with self.lock:
-            return self.node.handle(parsed)
+        return self.node.handle(parsed)
 
 
 def _sorted(response: Any) -> list[RPCResponse] | RPCResponse:
@@ -49,9 +46,9 @@ def _sorted(response: Any) -> list[RPCResponse] | RPCResponse:
 class DevnetProvider(JSONBaseProvider):
     """A synchronous web3.py provider over an in-process DevnetNode."""
 
-    def __init__(self, node: DevnetNode, lock: threading.Lock | None = None) -> None:
+    def __init__(self, node: DevnetNode) -> None:
         super().__init__()
-        self.link = _NodeLink(node, lock)
+        self.link = _NodeLink(node)
 
     @property
     def node(self) -> DevnetNode:
@@ -72,9 +69,9 @@ class DevnetProvider(JSONBaseProvider):
 class AsyncDevnetProvider(AsyncJSONBaseProvider):
     """The asyncio twin of DevnetProvider (node work is CPU-bound and brief)."""
 
-    def __init__(self, node: DevnetNode, lock: threading.Lock | None = None) -> None:
+    def __init__(self, node: DevnetNode) -> None:
         super().__init__()
-        self.link = _NodeLink(node, lock)
+        self.link = _NodeLink(node)
 
     @property
     def node(self) -> DevnetNode:

@@ -4,7 +4,7 @@
     with running(node) as server:             # a free port, in a thread (tests)
         Web3(Web3.HTTPProvider(server.url))
 
-One lock serialises the node across the server's threads. Responses carry
+The node's lock serialises the server's threads. Responses carry
 permissive CORS headers and OPTIONS preflights are answered, so browser wallets
 and dapps on any origin can reach the devnet; that is fine for a chain whose
 keys are public, and the reason the server binds to loopback only by default.
@@ -41,7 +41,6 @@ class DevnetHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, node: DevnetNode, host: str = "127.0.0.1", port: int = 8545) -> None:
         self.node = node
-        self.lock = threading.Lock()
         super().__init__((host, port), _Handler)
 
     @property
@@ -50,8 +49,7 @@ class DevnetHTTPServer(ThreadingHTTPServer):
         return f"http://{host!s}:{port}"
 
     def answer(self, body: bytes) -> bytes:
-        with self.lock:
-            return self.node.handle_json(body)
+        return self.node.handle_json(body)
 
 
 class _Handler(BaseHTTPRequestHandler):
