@@ -26,6 +26,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.compute.cli",
     "swarmfi.runner.cli",
     "swarmfi.orders.cli",
+    "swarmfi.intent.cli",
 ]
 
 

@@ -4,6 +4,8 @@ Public names (INTERFACES.md §5), imported lazily so that the embedded parser do
 not pay for pydantic until a caller asks for the typed models:
 
 - `parse(text) -> Intent | Refusal` (never raises), with the embedded parser;
+- `parse_canonical(text) -> dict`: the embedded parser's canonical JSON, without
+  pydantic (the fast path);
 - `to_canonical(x) -> dict`, `from_canonical(d) -> Intent | Refusal`
   (raises `CanonicalError`), the types in `swarmfi.intent.types`;
 - `compare(a, b) -> bool` per SCHEMA.md's Comparing rules;
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from swarmfi.intent.comparing import compare
+    from swarmfi.intent.parser import parse_canonical
     from swarmfi.intent.parsers import parse
     from swarmfi.intent.types import (
         CanonicalError,
@@ -34,6 +37,7 @@ _LAZY = {
     "CanonicalError": "swarmfi.intent.types",
     "Intent": "swarmfi.intent.types",
     "Refusal": "swarmfi.intent.types",
+    "parse_canonical": "swarmfi.intent.parser",
 }
 
 __all__ = [
@@ -43,6 +47,7 @@ __all__ = [
     "compare",
     "from_canonical",
     "parse",
+    "parse_canonical",
     "to_canonical",
 ]
 

@@ -1,0 +1,268 @@
+"""Builders for the money-moving actions: swap, transfer, wrap/unwrap, lending,
+liquidity. Each takes a clause's items and the steps built so far and returns one
+canonical step (without "when"), or raises `Refuse`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from swarmfi.intent import canon
+from swarmfi.intent.grammar import NP, Item, ambiguous, invalid
+from swarmfi.intent.lexer import Tok
+from swarmfi.intent.refs import Role, is_place, resolve, roles
+
+Step = dict[str, Any]
+
+
+def _pick(rs: list[Role], wanted: tuple[str, ...], what: str) -> Role | None:
+    found = [r for r in rs if r.role in wanted and not is_place(r.np)]
+    if len(found) > 1:
+        raise ambiguous(f"more than one {what} is named: give one")
+    return found[0] if found else None
+
+
+def _used(*picked: Role | None) -> set[int]:
+    return {r.index for r in picked if r is not None}
+
+
+# ---- swap ---------------------------------------------------------------------
+
+_SRC = {"swap": ("ba", "pre", "direct"), "sell": ("ba", "pre", "direct"),
+        "spend": ("ba", "pre", "direct", "with"), "buy": ("with", "for", "ba", "pre")}  # fmt: skip
+_DST = {"swap": ("to", "for"), "sell": ("to", "for"), "spend": ("on", "for", "to"),
+        "buy": ("direct", "to")}  # fmt: skip
+
+
+def swap(items: list[Item], verb: Tok, mode: str, prior: list[Step]) -> tuple[Step, set[int]]:
+    """swap / exchange / convert / sell (mode "sell") / buy (mode "buy") / spend."""
+    rs = roles(items, verb)
+    src, dst = _swap_roles(rs, mode)
+    if src is not None and dst is not None and src.np.worth and not dst.np.has_token:
+        dst = None
+    if dst is not None and dst.np.worth and dst.np.unit_token is not None:
+        src, dst = _worth(src, dst)
+    step = _swap_step(src.np if src else None, dst.np if dst else None, prior)
+    return step, _used(src, dst)
+
+
+def _swap_roles(rs: list[Role], mode: str) -> tuple[Role | None, Role | None]:
+    dst = _pick(rs, _DST[mode], "token to receive")
+    src_roles = tuple(r for r in _SRC[mode] if dst is None or r != dst.role)
+    src = _pick([r for r in rs if r is not dst], src_roles, "token to spend")
+    if dst is None and mode in ("swap", "sell"):
+        pre, direct = _pick(rs, ("ba", "pre"), "token"), _pick(rs, ("direct",), "token")
+        if pre is not None and direct is not None:  # 1个ETH换USDC
+            src, dst = pre, direct
+    return src, dst
+
+
+def _worth(src: Role | None, dst: Role) -> tuple[Role | None, Role]:
+    """ "buy 100 USDC worth of ETH": the amount is what is spent, in USDC."""
+    unit = dst.np.unit_token
+    if src is not None and src.np.token not in (None, unit):
+        raise ambiguous(f"the amount is in {unit} but {src.np.token} is named to pay with")
+    paid = NP(kind=dst.np.kind, amount=dst.np.amount, token=unit)
+    target = NP(token=dst.np.token)
+    return Role(paid, "with", dst.index), Role(target, "direct", dst.index)
+
+
+def _swap_step(src: NP | None, dst: NP | None, prior: list[Step]) -> Step:
+    if src is None or (src.token is None and not src.ref and src.kind is None):
+        raise ambiguous("say which token to spend, such as 'with USDC'")
+    if dst is None or not dst.has_token:
+        raise ambiguous("say which token to get, such as 'for USDC'")
+    token_in, in_amount = resolve(src, prior)
+    token_out, out_amount = resolve(dst, prior) if not dst.vague else (dst.token, None)
+    if token_in is None:
+        raise ambiguous("say which token to spend")
+    if token_out is None:
+        raise ambiguous("say which token to get")
+    if in_amount is not None and out_amount is not None:
+        raise ambiguous(
+            "give the amount of one side only (a fixed price would be a limit order, "
+            "which is not supported)"
+        )
+    if in_amount is None and out_amount is None:
+        raise ambiguous(f"say how much {token_in} to spend or how much {token_out} to get")
+    if out_amount is not None and "fraction" in out_amount:
+        raise ambiguous(f"a share of {token_out} is not an amount to buy: say how much")
+    side = "in" if in_amount is not None else "out"
+    if token_in == token_out:
+        raise invalid(f"swapping {token_in} into itself does nothing: name two different tokens")
+    return _swap_dict(token_in, token_out, in_amount or out_amount, side)
+
+
+def _swap_dict(token_in: str, token_out: str, amount: Any, side: str) -> Step:
+    if (token_in, token_out) == ("ETH", "WETH"):
+        return {"action": "wrap", "amount": amount}
+    if (token_in, token_out) == ("WETH", "ETH"):
+        return {"action": "unwrap", "amount": amount}
+    return {"action": "swap", "token_in": token_in, "token_out": token_out, "amount": amount,
+            "side": side, "slippage": None}  # fmt: skip
+
+
+# ---- transfer -------------------------------------------------------------------
+
+_SELF = ("me", "myself", "my", "mine", "i", "我", "我自己", "自己", "my wallet", "us")
+
+
+def transfer(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step, set[int]]:
+    """send / transfer / pay / 转给: a token NP and a recipient."""
+    rs = roles(items, verb)
+    recipient, rec_index = _recipient(items, rs)
+    rest = [r for r in rs if r.index != rec_index]
+    what = _pick(rest, ("direct", "ba", "pre", "post"), "amount to send")
+    if what is None:
+        raise ambiguous("say how much of which token to send")
+    token, amount = resolve(what.np, prior)
+    if token is None:
+        raise ambiguous("say which token to send")
+    if amount is None:
+        raise ambiguous(f"say how much {token} to send")
+    if recipient is None:
+        raise ambiguous("say who receives it: an 0x address or an address-book name")
+    step = {"action": "transfer", "token": token, "amount": amount, "to": recipient}
+    return step, _used(what) | {rec_index}
+
+
+def _recipient(items: list[Item], rs: list[Role]) -> tuple[str | None, int]:
+    for k, item in enumerate(items):
+        prev = items[k - 1] if k else None
+        marked = isinstance(prev, Tok) and prev.tag in ("p.to", "p.give")
+        if isinstance(item, Tok) and item.tag == "addr":
+            return _address(item.text), k
+        if marked and isinstance(item, Tok) and item.tag in ("word", "cjk", "d.my"):
+            return _name(item), k
+        if marked and isinstance(item, NP) and _bare_name(item):
+            return _name(item.toks[-1]), k
+    direct = [r for r in rs if r.role == "direct"]
+    if len(direct) == 1 and _bare_name(direct[0].np) and any(r.role == "post" for r in rs):
+        return _name(direct[0].np.toks[-1]), direct[0].index  # "pay bob 50 DAI"
+    return None, -1
+
+
+def _bare_name(np: NP) -> bool:
+    return not np.has_qty and len(np.toks) == 1 and np.toks[0].tag in ("word", "cjk")
+
+
+def _name(tok: Tok) -> str:
+    if tok.tag == "d.my" or tok.text.lower() in _SELF:
+        raise ambiguous("say the recipient's 0x address or address-book name")
+    problem = canon.recipient_problem(tok.text)
+    if problem:
+        raise invalid(problem)
+    return tok.text
+
+
+def _address(text: str) -> str:
+    problem = canon.address_problem(text)
+    if problem:
+        raise invalid(problem + ": check the address")
+    return text
+
+
+# ---- wrap / unwrap ------------------------------------------------------------
+
+
+def wrap(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tuple[Step, set[int]]:
+    """wrap ETH into WETH / unwrap WETH into ETH."""
+    rs = [r for r in roles(items, verb) if not is_place(r.np)]
+    source = "ETH" if action == "wrap" else "WETH"
+    main = [r for r in rs if r.np.has_qty or r.np.ref or r.role in ("direct", "ba")]
+    if len(main) != 1:
+        raise ambiguous(f"say how much {source} to {action}, such as '{action} 1 {source}'")
+    token, amount = resolve(main[0].np, prior)
+    others = {r.np.token for r in rs if r is not main[0]} - {None, "ETH", "WETH"}
+    if token not in (None, "ETH", "WETH") or others:
+        raise invalid(f"only {source} can be {action}ped; to exchange other tokens, use swap")
+    if amount is None:
+        raise ambiguous(f"say how much {source} to {action}")
+    return {"action": action, "amount": amount}, {r.index for r in rs}
+
+
+# ---- lending --------------------------------------------------------------------
+
+
+def lending(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tuple[Step, set[int]]:
+    """supply / withdraw / borrow / repay (and pay off: all of the debt)."""
+    rs = roles(items, verb)
+    used = {r.index for r in rs if _venue(r)}
+    main = [r for r in rs if r.index not in used and r.role != "against"]
+    used |= {r.index for r in rs if r.role == "against" and r.np.token}
+    if len(main) != 1:
+        raise ambiguous(f"say how much of which token to {_VERBS[action]}")
+    token, amount = resolve(main[0].np, prior)
+    if token is None:
+        raise ambiguous(f"say which token to {_VERBS[action]}")
+    if amount is None and verb.tag == "v.payoff":
+        amount = {"fraction": Decimal(1)}
+    if amount is None:
+        raise ambiguous(f"say how much {token} to {_VERBS[action]}, such as 'all' or '100'")
+    return {"action": action, "token": token, "amount": amount}, used | {main[0].index}
+
+
+_VERBS = {"supply": "supply", "withdraw": "withdraw", "borrow": "borrow", "repay": "repay"}
+
+
+def _venue(r: Role) -> bool:
+    np = r.np
+    if is_place(np):
+        return True
+    aave_venue = np.token == "AAVE" and not np.has_qty and r.role in ("to", "on", "from")
+    return aave_venue and np.token_tok is not None and np.token_tok.text != "AAVE"
+
+
+# ---- liquidity --------------------------------------------------------------------
+
+
+def add_liquidity(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step, set[int]]:
+    """Add an amount of token_a to the token_a/token_b pool."""
+    rs = roles(items, verb)
+    pair = _pair(rs)
+    qty = [r for r in rs if r.np.has_qty or r.np.ref]
+    if len(qty) != 1:
+        raise ambiguous("give the amount of one token; the other follows the pool ratio")
+    token, amount = resolve(qty[0].np, prior)
+    if token is None or amount is None:
+        raise ambiguous("say how much of which token to add")
+    pair = pair or _pair_from_tokens(rs, token)
+    if token not in pair:
+        raise ambiguous(f"{token} is not in the {pair[0]}/{pair[1]} pool: name the pool")
+    other = pair[1] if token == pair[0] else pair[0]
+    step = {"action": "add_liquidity", "token_a": token, "token_b": other, "amount": amount}
+    return step, {r.index for r in rs}
+
+
+def remove_liquidity(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step, set[int]]:
+    """Remove a share of the LP position in a pool."""
+    rs = roles(items, verb)
+    pair = _pair(rs) or _pair_from_tokens(rs, None)
+    qty = [r for r in rs if r.np.has_qty]
+    if len(qty) != 1:
+        raise ambiguous("say how much of the position to remove, such as 'half' or '50%'")
+    _, amount = resolve(qty[0].np, [])
+    if amount is None or "fraction" not in amount:
+        raise ambiguous("give the share of the position to remove, such as 'half' or '50%'")
+    step = {"action": "remove_liquidity", "token_a": pair[0], "token_b": pair[1],
+            "amount": amount}  # fmt: skip
+    return step, {r.index for r in rs}
+
+
+def _pair(rs: list[Role]) -> tuple[str, str] | None:
+    pairs = {r.np.pair for r in rs if r.np.pair is not None}
+    if len(pairs) > 1:
+        raise ambiguous("more than one pool is named: give one")
+    pair = pairs.pop() if pairs else None
+    if pair is not None and pair[0] == pair[1]:
+        raise invalid(f"a pool needs two different tokens, not {pair[0]} twice")
+    return pair
+
+
+def _pair_from_tokens(rs: list[Role], first: str | None) -> tuple[str, str]:
+    named = [r.np.token for r in rs if r.np.token is not None]
+    distinct = list(dict.fromkeys(([first] if first else []) + named))
+    if len(distinct) != 2:
+        raise ambiguous("name the pool, such as 'the ETH/USDC pool'")
+    return distinct[0], distinct[1]

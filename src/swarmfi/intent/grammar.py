@@ -1,0 +1,220 @@
+"""Clause grammar shared by every action: refusals, step splitting, noun phrases.
+
+A noun phrase (`NP`) is a quantity and/or a token with its determiners:
+"half my ETH", "$200 of ETH", "the USDC", "换到的USDC全部", "the ETH/USDC pool".
+Builders in `actions` and `others` read a step as a list of items: NPs and the
+marker, verb and other tokens between them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from swarmfi.intent import tokens
+from swarmfi.intent.lexer import Tok
+
+
+class Refuse(Exception):
+    """Raised inside the grammar; becomes {"error": {"kind", "message"}}."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind, self.message = kind, message
+
+
+def ambiguous(message: str) -> Refuse:
+    return Refuse("ambiguous", message)
+
+
+def invalid(message: str) -> Refuse:
+    return Refuse("invalid", message)
+
+
+# ---- noun phrases -----------------------------------------------------------
+
+QUANTITY = frozenset({"num", "usd", "pct", "frac", "badfrac", "q.all", "q.some"})
+TOKENISH = frozenset({"tok", "pair", "r.it"})
+NOUNS = frozenset({"n.token", "n.balance", "n.debt", "n.pool", "n.liquidity", "n.lending",
+                   "n.venue", "n.vague", "n.position"})  # fmt: skip
+DETERMINERS = frozenset({"d.my", "d.the", "d.a", "d.worth"})
+
+
+@dataclass
+class NP:
+    """A noun phrase; `kind` of quantity is "value", "usd", "fraction" or None."""
+
+    toks: list[Tok] = field(default_factory=list)
+    kind: str | None = None
+    amount: Decimal | None = None
+    token: str | None = None
+    token_tok: Tok | None = None
+    pair: tuple[str, str] | None = None
+    ref: bool = False
+    definite: bool = False
+    my: bool = False
+    vague: bool = False
+    worth: bool = False
+    unit_token: str | None = None
+    nouns: set[str] = field(default_factory=set)
+
+    @property
+    def has_qty(self) -> bool:
+        return self.kind is not None or self.vague
+
+    @property
+    def has_token(self) -> bool:
+        return self.token is not None or self.pair is not None or self.ref
+
+
+Item = Tok | NP
+
+
+def is_cjk_token(tok: Tok) -> bool:
+    """Unknown Chinese ending in 币 ("狗狗币") names a token, kept as written."""
+    return tok.tag == "cjk" and len(tok.text) >= 2 and tok.text.endswith("币")
+
+
+def _np_tag(tok: Tok) -> str | None:
+    tag = tok.tag
+    if tag in QUANTITY or tag in TOKENISH or tag in NOUNS or tag in DETERMINERS:
+        return tag
+    if tag == "word" and tokens.looks_like_ticker(tok.text):
+        return "tok"
+    if is_cjk_token(tok):
+        return "tok"
+    return None
+
+
+def chunk(toks: list[Tok]) -> list[Item]:
+    """Group tokens into NPs and loose tokens (fillers already removed)."""
+    items: list[Item] = []
+    current: NP | None = None
+    for i, tok in enumerate(toks):
+        tag = _np_tag(tok)
+        if tag is None and not (tok.tag == "p.of" and current is not None and _of_glue(toks, i)):
+            current = None
+            items.append(tok)
+            continue
+        if current is None or not _accepts(current, tok, tag):
+            current = NP()
+            items.append(current)
+        _absorb(current, tok, tag)
+    return items
+
+
+def _of_glue(toks: list[Tok], i: int) -> bool:
+    nxt = toks[i + 1] if i + 1 < len(toks) else None
+    return nxt is not None and _np_tag(nxt) is not None
+
+
+def _accepts(np: NP, tok: Tok, tag: str | None) -> bool:
+    if tag is None:  # "of" glue
+        return True
+    if tag in ("num", "usd"):
+        return not np.has_qty and not np.has_token
+    if tag in QUANTITY:
+        return not np.has_qty
+    if tag in ("tok", "pair"):
+        if np.token is not None and np.worth and np.unit_token is None:
+            return True
+        return np.token is None and np.pair is None
+    if tag == "r.it":
+        return not np.has_token
+    if tag in DETERMINERS:
+        return not np.has_token or tag == "d.worth"
+    return True  # nouns attach
+
+
+def _absorb(np: NP, tok: Tok, tag: str | None) -> None:
+    np.toks.append(tok)
+    if tag is None and np.token is not None and np.kind in ("value", "usd"):
+        np.worth = True  # "10 USDC of ETH" = 10 USDC worth of ETH
+    elif tag in QUANTITY:
+        _quantity(np, tok)
+    elif tag in ("tok", "pair"):
+        _token(np, tok)
+    elif tag == "r.it":
+        np.ref = True
+    elif tag == "d.my":
+        np.my = True
+    elif tag == "d.the":
+        np.definite = True
+    elif tag == "d.worth":
+        np.worth = True
+    elif tag == "n.vague":
+        np.vague = True
+    elif tag in NOUNS:
+        np.nouns.add(tag)
+
+
+def _quantity(np: NP, tok: Tok) -> None:
+    tag = tok.tag
+    if tag == "badfrac":
+        raise ambiguous(
+            f"'{tok.text}' has no exact decimal value: give it as a percentage such as 33%"
+        )
+    if tag == "q.some":
+        np.vague = True
+        return
+    np.kind = {"num": "value", "usd": "usd", "pct": "fraction", "frac": "fraction"}.get(
+        tag, "fraction"
+    )
+    value = tok.value if tag != "q.all" else Decimal(1)
+    assert isinstance(value, Decimal)
+    np.amount = value
+
+
+def _token(np: NP, tok: Tok) -> None:
+    if tok.tag == "pair":
+        value = tok.value
+        assert isinstance(value, tuple)
+        np.pair = (str(value[0]), str(value[1]))
+        return
+    symbol = str(tok.value) if tok.tag == "tok" else tok.text.lstrip("$").upper()
+    if np.token is not None and np.worth:
+        np.unit_token, np.token = np.token, symbol  # "100 USDC worth of ETH"
+    else:
+        np.token = symbol
+    np.token_tok = tok
+
+
+# ---- splitting a text into step segments --------------------------------------
+
+PRIMARY_VERBS = frozenset({
+    "v.swap", "v.buy", "v.sell", "v.spend", "v.send", "v.wrap", "v.unwrap", "v.supply",
+    "v.withdraw", "v.borrow", "v.repay", "v.payoff", "v.put", "v.addliq", "v.remove",
+    "v.removeliq", "v.launch", "v.vote", "v.query", "v.get",
+})  # fmt: skip
+VOTE_CHOICES = frozenset({"s.for", "s.against", "s.abstain"})
+
+
+def is_verb(tok: Tok) -> bool:
+    return tok.tag in PRIMARY_VERBS or tok.tag == "v.use" or tok.tag == "s.abstain"
+
+
+def has_action(seg: list[Tok]) -> bool:
+    """A verb, or a vote choice with a proposal ("对3号提案投赞成票")."""
+    if any(is_verb(t) for t in seg):
+        return True
+    return any(t.tag in VOTE_CHOICES for t in seg) and any(t.tag == "n.proposal" for t in seg)
+
+
+def split_segments(toks: list[Tok]) -> list[list[Tok]]:
+    """Cut at punctuation, "then"-words, and "and" before a verb; drop the cutters."""
+    segments: list[list[Tok]] = [[]]
+    for i, tok in enumerate(toks):
+        if tok.tag in ("punct", "c.then") or (tok.tag == "c.and" and _verb_follows(toks, i)):
+            if segments[-1]:
+                segments.append([])
+            continue
+        segments[-1].append(tok)
+    return [s for s in segments if s]
+
+
+def _verb_follows(toks: list[Tok], i: int) -> bool:
+    for tok in toks[i + 1 :]:
+        if tok.tag in ("f", "d.my", "k.end"):
+            continue
+        return is_verb(tok) or tok.tag == "p.ba"
+    return False

@@ -1,0 +1,405 @@
+"""Text -> tagged tokens, for English and Chinese alike.
+
+Every token has a `tag`. Tags without a dot are shapes: ``num`` (value: Decimal,
+possibly negative), ``usd`` ($ amount), ``pct`` and ``frac`` (value: the fraction),
+``badfrac`` (a fraction with no exact decimal, such as 1/3), ``tok`` (value: a
+canonical symbol), ``pair`` (value: two symbols), ``addr``, ``word`` (an unknown
+word), ``cjk`` (unknown Chinese), ``punct``, ``sym``. Tags with a dot come from the
+lexicons (`en`, `zh`): ``v.*`` verbs, ``p.*`` markers, ``c.*`` connectors, ``k.*``
+condition words, ``o.*`` comparisons, ``m.*`` metrics, ``q.*`` quantity words,
+``d.*`` determiners, ``r.it`` references, ``n.*`` nouns, ``t.*`` schedule words,
+``s.*`` vote choices, ``u.*`` unsupported requests, ``x.neg`` negation, ``f`` filler.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from swarmfi.intent import en, numbers, tokens, zh
+
+
+class Tok:
+    """One token: its tag, its text as written, a value, and where it sits."""
+
+    __slots__ = ("end", "start", "tag", "text", "value")
+
+    def __init__(self, tag: str, text: str, start: int, end: int, value: object = None) -> None:
+        self.tag, self.text, self.start, self.end, self.value = tag, text, start, end, value
+
+    def __repr__(self) -> str:
+        return f"{self.tag}:{self.text}" + (f"={self.value}" if self.value is not None else "")
+
+
+_SCAN = re.compile(
+    r"""
+    (?P<addr>0[xX][0-9A-Za-z]*)
+   |(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suf>(?:bn|mm|[kKmMbB])(?![A-Za-z0-9]))?
+   |(?P<word>[A-Za-z_][A-Za-z0-9_]*(?:['’.][A-Za-z0-9_]+)*)
+   |(?P<cjk>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)
+   |(?P<op><=|>=|=<|=>|->|-->|→|≤|≥|<|>)
+   |(?P<punct>[,;!?。；！？、\n]|\.(?!\d))
+   |(?P<space>\s+)
+   |(?P<sym>.)
+    """,
+    re.VERBOSE,
+)
+_OPS = {"<": "o.lt", "<=": "o.le", "=<": "o.le", "≤": "o.le", ">": "o.gt", ">=": "o.ge",
+        "≥": "o.ge", "=>": "p.to", "->": "p.to", "-->": "p.to", "→": "p.to"}  # fmt: skip
+
+
+def _split_tag(tag: str) -> tuple[str, object]:
+    name, _, value = tag.partition("=")
+    if not value:
+        return name, None
+    return name, Decimal(value) if "." in value or name in ("frac", "num") else int(value)
+
+
+def _phrase_words(phrase: str) -> tuple[str, ...]:
+    return tuple(m.group().lower() for m in _SCAN.finditer(phrase) if not m.group("space"))
+
+
+_EnEntry = tuple[tuple[str, ...], list[tuple[str, object]]]
+
+
+def _build_en() -> dict[str, list[_EnEntry]]:
+    table: dict[str, list[_EnEntry]] = {}
+    items = list(en.entries()) + [(p, "tok=" + s) for p, s in tokens.EN_ALIASES.items()]
+    for phrase, tag in items:
+        words = _phrase_words(phrase)
+        if tag.startswith("tok="):
+            tags: list[tuple[str, object]] = [("tok", tag[4:])]
+        else:
+            tags = [_split_tag(part) for part in tag.split("+")]
+        table.setdefault(words[0], []).append((words, tags))
+    for entries in table.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return table
+
+
+def _build_zh() -> tuple[dict[str, list[tuple[str, object]]], int]:
+    table: dict[str, list[tuple[str, object]]] = {}
+    for word, tag in zh.entries():
+        if word.isascii():
+            continue
+        table[word] = [_split_tag(part) for part in tag.split("+")]
+    for word, symbol in tokens.ZH_ALIASES.items():
+        table[word] = [("tok", symbol)]
+    return table, max(len(w) for w in table)
+
+
+EN_TABLE = _build_en()
+ZH_TABLE, ZH_MAX = _build_zh()
+
+
+def lex(text: str) -> list[Tok]:
+    """Tokenise and tag `text` (already NFKC-normalised)."""
+    raw = _scan(text)
+    toks = _tag_words(raw)
+    return _merge(toks)
+
+
+def _scan(text: str) -> list[Tok]:
+    out: list[Tok] = []
+    for m in _SCAN.finditer(text):
+        kind, start, end = m.lastgroup, m.start(), m.end()
+        if kind == "space":
+            continue
+        if kind == "suf":
+            kind = "num"
+        if kind == "num":
+            num_end = m.end("num")
+            value = numbers.digits(text[start:num_end], m.group("suf") or "")
+            out.append(Tok("num", m.group(), start, end, value))
+        elif kind == "cjk":
+            out.extend(_segment(m.group(), start))
+        elif kind == "op":
+            out.append(Tok(_OPS[m.group()], m.group(), start, end))
+        else:
+            out.append(Tok(kind or "sym", m.group(), start, end))
+    return out
+
+
+# ---- Chinese segmentation -----------------------------------------------------
+
+_ZH_NUM_CHARS = numbers.ZH_NUMERAL_CHARS
+
+
+def _segment(run: str, offset: int) -> list[Tok]:
+    out: list[Tok] = []
+    i, unknown = 0, -1
+    while i < len(run):
+        special = _zh_special(run, i)
+        word_len = _zh_match(run, i)
+        num_len = _zh_numeral_len(run, i)
+        if special:
+            length, tag, value = special
+        elif num_len and num_len >= word_len:
+            length, tag, value = num_len, "num", numbers.zh_numeral(run[i : i + num_len])
+        elif word_len:
+            length, tag, value = word_len, "", None
+        else:
+            unknown = i if unknown < 0 else unknown
+            i += 1
+            continue
+        if unknown >= 0:
+            out.append(Tok("cjk", run[unknown:i], offset + unknown, offset + i))
+            unknown = -1
+        out.extend(_zh_tokens(run[i : i + length], offset + i, tag, value))
+        i += length
+    if unknown >= 0:
+        out.append(Tok("cjk", run[unknown:], offset + unknown, offset + len(run)))
+    return out
+
+
+def _zh_tokens(word: str, start: int, tag: str, value: object) -> list[Tok]:
+    end = start + len(word)
+    if tag:
+        return [Tok(tag, word, start, end, value)]
+    return [Tok(name, word, start, end, val) for name, val in ZH_TABLE[word]]
+
+
+def _zh_match(run: str, i: int) -> int:
+    for length in range(min(ZH_MAX, len(run) - i), 0, -1):
+        if run[i : i + length] in ZH_TABLE:
+            return length
+    return 0
+
+
+def _zh_numeral_len(run: str, i: int) -> int:
+    j = i
+    while j < len(run) and run[j] in _ZH_NUM_CHARS:
+        j += 1
+    while j > i and run[j - 1] == "点":
+        j -= 1
+    if j > i and numbers.zh_numeral(run[i:j]) is None:
+        return 0
+    return j - i
+
+
+def _zh_special(run: str, i: int) -> tuple[int, str, object] | None:
+    """百分之三十 -> pct 0.3; 三分之一 -> badfrac; 四分之一 -> frac 0.25."""
+    if run.startswith("百分之", i):
+        n = _zh_numeral_len(run, i + 3)
+        value = numbers.zh_numeral(run[i + 3 : i + 3 + n]) if n else None
+        return (3 + n, "pct", value / 100) if value is not None else None
+    n = _zh_numeral_len(run, i)
+    if n and run.startswith("分之", i + n):
+        m = _zh_numeral_len(run, i + n + 2)
+        den, num = (
+            numbers.zh_numeral(run[i : i + n]),
+            numbers.zh_numeral(run[i + n + 2 : i + n + 2 + m]),
+        )
+        if m and den is not None and num is not None:
+            value = numbers.exact_fraction(num, den)
+            return (n + 2 + m, "frac" if value is not None else "badfrac", value)
+    return None
+
+
+# ---- English phrases and number words ----------------------------------------
+
+
+def _tag_words(raw: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    i = 0
+    while i < len(raw):
+        tok = raw[i]
+        if tok.tag in ("word", "sym", "p.to", "o.lt", "o.gt") and tok.text.lower() in EN_TABLE:
+            match = _en_match(raw, i)
+            if match:
+                length, tags = match
+                last, text = raw[i + length - 1], _span_text(raw, i, length)
+                out.extend(Tok(tag, text, tok.start, last.end, value) for tag, value in tags)
+                i += length
+                continue
+        out.append(tok)
+        i += 1
+    return out
+
+
+def _span_text(raw: list[Tok], i: int, length: int) -> str:
+    return " ".join(t.text for t in raw[i : i + length])
+
+
+def _en_match(raw: list[Tok], i: int) -> tuple[int, list[tuple[str, object]]] | None:
+    for words, tags in EN_TABLE[raw[i].text.lower()]:
+        n = len(words)
+        if i + n <= len(raw) and all(raw[i + k].text.lower() == words[k] for k in range(1, n)):
+            return n, tags
+    return None
+
+
+# ---- merging passes -----------------------------------------------------------
+
+
+def _merge(toks: list[Tok]) -> list[Tok]:
+    toks = _number_words(toks)
+    toks = _numbers(toks)
+    return _retag(_pairs(toks))
+
+
+def _is_number_word(tok: Tok) -> bool:
+    return tok.tag == "word" and tok.text.lower() in numbers.EN_NUMBER_WORDS
+
+
+def _number_words(toks: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    i = 0
+    while i < len(toks):
+        if not _is_number_word(toks[i]):
+            out.append(toks[i])
+            i += 1
+            continue
+        j = i + 1
+        while j < len(toks) and (
+            _is_number_word(toks[j])
+            or (toks[j].text in ("-", "and") and j + 1 < len(toks) and _is_number_word(toks[j + 1]))
+        ):
+            j += 1
+        words = [t.text.lower() for t in toks[i:j] if t.text != "-"]
+        value = numbers.en_words(words)
+        out.append(Tok("num", " ".join(words), toks[i].start, toks[j - 1].end, value))
+        i = j
+    return out
+
+
+_SCALE_WORDS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 10**9,
+                "trillion": 10**12, "k": 1_000, "bn": 10**9, "mil": 1_000_000}  # fmt: skip
+_ZH_MULT = {"百": 100, "千": 1_000, "万": 10_000, "亿": 10**8, "千万": 10**7, "百万": 10**6,
+            "十万": 10**5, "万亿": 10**12}  # fmt: skip
+
+
+def _numbers(toks: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    for tok in toks:
+        prev = out[-1] if out else None
+        if prev is not None and _combine(out, prev, tok):
+            continue
+        out.append(tok)
+    return _signs(out)
+
+
+def _combine(out: list[Tok], prev: Tok, tok: Tok) -> bool:
+    """Fold `tok` into the previous token when they form one quantity."""
+    if prev.tag == "num" and isinstance(prev.value, Decimal):
+        return _after_number(out, prev, tok)
+    if prev.text == "$" and tok.tag == "num":
+        out[-1] = Tok("usd", prev.text + tok.text, prev.start, tok.end, tok.value)
+        return True
+    if prev.text == "#" and tok.tag == "num":
+        out[-1] = tok
+        return True
+    return False
+
+
+def _after_number(out: list[Tok], prev: Tok, tok: Tok) -> bool:
+    low, value = tok.text.lower(), prev.value
+    assert isinstance(value, Decimal)
+    joined = tok.start == prev.end
+    if tok.tag in ("word", "num") and low in _SCALE_WORDS:
+        out[-1] = Tok(
+            "num", f"{prev.text} {tok.text}", prev.start, tok.end, value * _SCALE_WORDS[low]
+        )
+    elif tok.tag == "num" and joined and tok.text in _ZH_MULT:
+        out[-1] = Tok("num", prev.text + tok.text, prev.start, tok.end, value * _ZH_MULT[tok.text])
+    elif tok.text == "%" or tok.tag == "n.percent":
+        out[-1] = Tok("pct", prev.text + "%", prev.start, tok.end, value / 100)
+    elif tok.tag == "n.bps":
+        out[-1] = Tok("pct", f"{prev.text} {tok.text}", prev.start, tok.end, value / 10_000)
+    elif tok.tag == "n.dollar":
+        out[-1] = Tok("usd", f"{prev.text} {tok.text}", prev.start, tok.end, value)
+    elif (
+        tok.tag == "p.to"
+        and tok.text == "成"
+        and joined
+        and value == int(value)
+        and 0 < value <= 10
+    ):
+        out[-1] = Tok("pct", prev.text + "成", prev.start, tok.end, value / 10)
+    elif tok.tag == "word" and low == "x" and joined:
+        out[-1] = Tok("u.leverage", prev.text + "x", prev.start, tok.end)
+    else:
+        return False
+    return True
+
+
+def _retag(toks: list[Tok]) -> list[Tok]:
+    """Context fixes: "1 billion supply" (noun), "一个叫X的代币" (article)."""
+    for i, tok in enumerate(toks):
+        prev = toks[i - 1] if i else None
+        noun_before = prev is not None and (
+            prev.tag in ("num", "d.a", "d.the", "d.my") or prev.text.lower() == "total"
+        )
+        if tok.tag == "v.supply" and tok.text.lower() == "supply" and noun_before:
+            tok.tag = "n.supply"
+        if (
+            tok.text == "一"
+            and tok.tag == "num"
+            and i + 2 < len(toks)
+            and toks[i + 1].text in _CLASSIFIERS
+        ) and toks[i + 2].tag not in ("tok", "word", "pair", "r.it", "cjk", "n.token"):
+            tok.tag = "f"
+    return toks
+
+
+_CLASSIFIERS = ("个", "种", "款", "只", "项")
+
+
+def _signs(toks: list[Tok]) -> list[Tok]:
+    """ "-5" -> num -5; "1/4" -> frac 0.25; "1/3" -> badfrac."""
+    out: list[Tok] = []
+    for tok in toks:
+        if (
+            tok.tag == "num"
+            and len(out) >= 2
+            and out[-1].text == "/"
+            and out[-2].tag == "num"
+            and out[-2].end == out[-1].start
+            and out[-1].end == tok.start
+        ):
+            num, den = out[-2].value, tok.value
+            assert isinstance(num, Decimal) and isinstance(den, Decimal)
+            value = numbers.exact_fraction(num, den) if num <= den else None
+            text = f"{out[-2].text}/{tok.text}"
+            out[-2:] = [Tok("frac" if value else "badfrac", text, out[-2].start, tok.end, value)]
+            continue
+        if _negative(out, tok):
+            continue
+        out.append(tok)
+    return out
+
+
+def _negative(out: list[Tok], tok: Tok) -> bool:
+    """A minus sign stuck to a number, not joining two words ("ETH-5")."""
+    if tok.tag not in ("num", "usd") or not out or out[-1].text not in ("-", "−"):
+        return False
+    sign = out[-1]
+    if sign.end != tok.start or not isinstance(tok.value, Decimal):
+        return False
+    if len(out) >= 2 and out[-2].end == sign.start and out[-2].tag in ("word", "tok"):
+        return False
+    out[-1] = Tok(tok.tag, "-" + tok.text, sign.start, tok.end, -tok.value)
+    return True
+
+
+_PAIR_SEPS = ("/", "-", "–", "—", ":", "+")
+
+
+def _pairs(toks: list[Tok]) -> list[Tok]:
+    """TOKEN/TOKEN or TOKEN-TOKEN -> one ``pair`` token."""
+    out: list[Tok] = []
+    for tok in toks:
+        if _tokenish(tok) and len(out) >= 2 and out[-1].text in _PAIR_SEPS and _tokenish(out[-2]):
+            a, b = _symbol_of(out[-2]), _symbol_of(tok)
+            out[-2:] = [Tok("pair", f"{out[-2].text}/{tok.text}", out[-2].start, tok.end, (a, b))]
+            continue
+        out.append(tok)
+    return out
+
+
+def _tokenish(tok: Tok) -> bool:
+    return tok.tag == "tok" or (tok.tag == "word" and tokens.looks_like_ticker(tok.text))
+
+
+def _symbol_of(tok: Tok) -> str:
+    return str(tok.value) if tok.tag == "tok" else tok.text.upper()

@@ -1,0 +1,105 @@
+"""Number grammar: digits with separators and suffixes, English number words,
+Chinese numerals (两, 万, 亿, 点, mixed "1.5万"), exact fractions.
+
+Every function returns an exact `Decimal` or None when the text is not a number
+it understands; nothing here rounds.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+SUFFIXES = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
+
+EN_UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90,
+}  # fmt: skip
+EN_SCALES = {
+    "hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 1_000_000_000,
+    "trillion": 1_000_000_000_000, "k": 1_000, "bn": 1_000_000_000,
+}  # fmt: skip
+EN_NUMBER_WORDS = frozenset(EN_UNITS) | frozenset(EN_SCALES) - {"k", "bn"}
+
+ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+             "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
+ZH_SMALL = {"十": 10, "百": 100, "千": 1_000}
+ZH_BIG = {"万": 10_000, "亿": 100_000_000}
+ZH_NUMERAL_CHARS = frozenset(ZH_DIGITS) | frozenset(ZH_SMALL) | frozenset(ZH_BIG) | {"点"}
+ZH_MULTIPLIERS = {"百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000}
+
+
+def digits(text: str, suffix: str = "") -> Decimal:
+    """ "1,000.5" with an optional k/m/b suffix -> Decimal (the caller's regex vetted it)."""
+    value = Decimal(text.replace(",", ""))
+    return value * SUFFIXES[suffix.lower()] if suffix else value
+
+
+def en_words(words: list[str]) -> Decimal | None:
+    """English number words ("one thousand two hundred", "twenty-five") -> Decimal."""
+    total, current, seen = 0, 0, False
+    for word in words:
+        if word in EN_UNITS:
+            current, seen = current + EN_UNITS[word], True
+        elif word == "hundred":
+            current, seen = (current or 1) * 100, True
+        elif word in EN_SCALES:
+            total, current, seen = total + (current or 1) * EN_SCALES[word], 0, True
+        elif word != "and":
+            return None
+    return Decimal(total + current) if seen else None
+
+
+def zh_numeral(text: str) -> Decimal | None:
+    """Chinese numerals ("两千五百", "一千五", "1.5" not included, "三点五") -> Decimal."""
+    if not text or any(c not in ZH_NUMERAL_CHARS for c in text):
+        return None
+    whole, _, frac = text.partition("点")
+    value = _zh_integer(whole) if whole else 0
+    if value is None:
+        return None
+    if not frac:
+        return None if text.endswith("点") else Decimal(value)
+    if any(c not in ZH_DIGITS for c in frac):
+        return None
+    return Decimal(f"{value}." + "".join(str(ZH_DIGITS[c]) for c in frac))
+
+
+def _zh_integer(text: str) -> int | None:
+    total, section, number, last_unit = 0, 0, 0, 0
+    for index, char in enumerate(text):
+        if char in ZH_DIGITS:
+            if index and text[index - 1] in ZH_DIGITS and number:
+                return _zh_digit_string(text)
+            number = ZH_DIGITS[char]
+            continue
+        last_unit = ZH_SMALL.get(char) or ZH_BIG[char]
+        if char in ZH_SMALL:
+            section, number = section + (number or 1) * ZH_SMALL[char], 0
+        elif char == "亿":
+            total, section, number = (total + section + number or 1) * ZH_BIG[char], 0, 0
+        else:
+            total, section, number = total + (section + number or 1) * ZH_BIG[char], 0, 0
+    if number and len(text) > 1 and text[-2] not in ZH_DIGITS and last_unit >= 10:
+        number *= last_unit // 10  # colloquial "一千五" = 1500, "两万三" = 23000
+    return total + section + number
+
+
+def _zh_digit_string(text: str) -> int | None:
+    """ "二零二五" (digit by digit) -> 2025; None when units are mixed in."""
+    if any(c not in ZH_DIGITS for c in text):
+        return None
+    return int("".join(str(ZH_DIGITS[c]) for c in text))
+
+
+def exact_fraction(numerator: Decimal, denominator: Decimal) -> Decimal | None:
+    """numerator/denominator when its decimal expansion ends (1/4 yes, 1/3 no)."""
+    if denominator == 0:
+        return None
+    value = numerator / denominator
+    if value * denominator != numerator or len(value.as_tuple().digits) > 20:
+        return None
+    return value

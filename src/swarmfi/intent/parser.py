@@ -1,0 +1,381 @@
+"""The embedded parser: English or Chinese text -> canonical intent dict.
+
+Deterministic, no network, no model. `parse_canonical(text)` never raises: it
+returns SCHEMA.md's JSON, either {"steps", "schedule"} or {"error": {...}}.
+
+Pipeline: NFKC -> `lexer.lex` (tagged tokens) -> launch names protected ->
+unsupported requests refused -> schedule cut out -> clauses split at "then"/
+punctuation/"and"+verb -> per clause: slippage and conditions cut out, serial
+verbs split -> each clause built by `actions`/`others` -> leftovers refused.
+"""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from swarmfi.intent import actions, canon, others
+from swarmfi.intent.grammar import (
+    NP,
+    PRIMARY_VERBS,
+    Refuse,
+    ambiguous,
+    chunk,
+    has_action,
+    invalid,
+    is_verb,
+    split_segments,
+)
+from swarmfi.intent.lexer import Tok, lex
+from swarmfi.intent.modifiers import Cond, take_conditions, take_schedule, take_slippage
+from swarmfi.intent.refs import is_place
+
+MAX_CHARS = 1_000
+Step = dict[str, Any]
+
+_UNSUPPORTED = {
+    "u.bridge": "bridging between chains is not supported: swarmfi acts on one chain",
+    "u.chain": "other chains are not supported: swarmfi acts on the chain it is connected to",
+    "u.leverage": "leveraged trading is not supported",
+    "u.perp": "longs, shorts, perpetuals and futures are not supported; spot swaps are",
+    "u.options": "options are not supported; spot swaps are",
+    "u.stake": "staking is not supported; you can supply tokens to the lending market",
+    "u.nft": "NFTs are not supported",
+    "u.limit": "order types are not supported; a condition works, such as "
+    "'if ETH drops below 2000, buy 1 ETH with USDC'",
+    "u.stop": "stop-loss and take-profit orders are not supported; a condition works, such as "
+    "'if ETH drops below 1800, sell 1 ETH for USDC'",
+    "u.flash": "flash loans are not supported",
+    "u.farm": "farming, rewards, airdrops and arbitrage are not supported",
+    "u.mint": "minting and burning tokens are not supported; launching a token is",
+    "u.approve": "approvals are not instructions: the planner adds the approvals a plan needs",
+    "u.cancel": "cancelling or changing standing orders is not an instruction to parse",
+    "n.fiat": "amounts in currencies other than US dollars are not supported",
+}
+
+
+def parse_canonical(text: object) -> dict[str, Any]:
+    """Text -> canonical JSON dict; never raises (a failure of ours is a refusal)."""
+    try:
+        return parse_strict(text)
+    except Exception as exc:  # fail closed: an internal error must not become an action
+        message = (
+            f"the embedded parser failed on this text ({type(exc).__name__}); please report it"
+        )
+        return {"error": {"kind": "invalid", "message": message}}
+
+
+def parse_strict(text: object) -> dict[str, Any]:
+    """Like `parse_canonical` but lets internal errors (bugs) raise; for tests."""
+    try:
+        return _parse(text)
+    except Refuse as refusal:
+        return {"error": {"kind": refusal.kind, "message": refusal.message}}
+
+
+def _parse(text: object) -> dict[str, Any]:
+    if not isinstance(text, str) or not text.strip():
+        raise invalid("the instruction is empty: say what to do, such as 'swap 1 ETH for USDC'")
+    if len(text) > MAX_CHARS:
+        raise invalid(f"the instruction is longer than {MAX_CHARS} characters: split it up")
+    norm = unicodedata.normalize("NFKC", text)
+    toks = others.protect_launch(lex(norm), norm)
+    _refuse_unsupported(toks)
+    toks, schedule = take_schedule([t for t in toks if t.tag != "f"])
+    steps = _build(_groups(toks))
+    return {"steps": [_encode(s) for s in steps], "schedule": schedule}
+
+
+def _refuse_unsupported(toks: list[Tok]) -> None:
+    for tok in toks:
+        if tok.tag in _UNSUPPORTED:
+            raise Refuse("unsupported", _UNSUPPORTED[tok.tag])
+    if any(t.tag == "x.neg" for t in toks):
+        raise ambiguous("instructions saying what not to do are not supported: say what to do")
+
+
+# ---- grouping clauses into steps ---------------------------------------------------
+
+
+@dataclass
+class Group:
+    """The tokens of one step, with its own conditions and slippage."""
+
+    toks: list[Tok]
+    conds: list[dict[str, Any]] = field(default_factory=list)
+    slippage: Decimal | None = None
+
+
+@dataclass
+class _State:
+    groups: list[Group] = field(default_factory=list)
+    leading: list[dict[str, Any]] = field(default_factory=list)
+    prefix: list[Tok] = field(default_factory=list)
+    slippage: Decimal | None = None
+
+
+def _groups(toks: list[Tok]) -> _State:
+    state = _State()
+    for seg in split_segments(toks):
+        first_verb = next((i for i, t in enumerate(seg) if is_verb(t)), len(seg))
+        seg, slip = take_slippage(seg)
+        seg, conds = take_conditions(seg)
+        lead = [c.data for c in conds if _leading(c, first_verb)]
+        trail = [c.data for c in conds if not _leading(c, first_verb)]
+        state.leading.extend(lead)
+        _add_segment(state, seg, trail, slip)
+    return state
+
+
+def _leading(cond: Cond, first_verb: int) -> bool:
+    return cond.end <= first_verb
+
+
+def _add_segment(state: _State, seg: list[Tok], trail: list[Any], slip: Decimal | None) -> None:
+    clauses = _serial(seg) if has_action(seg) else []
+    for k, clause in enumerate(clauses):
+        toks = state.prefix + clause if k == 0 else clause
+        state.prefix = []
+        state.groups.append(Group(toks, list(state.leading)))
+    if not clauses and _content(seg):
+        if state.groups:
+            state.groups[-1].toks.extend(seg)
+        else:
+            state.prefix.extend(seg)
+    target = state.groups[-1] if state.groups else None
+    if trail:
+        if target is None:
+            state.leading.extend(trail)
+        else:
+            target.conds.extend(trail)
+    if slip is not None:
+        _set_slippage(state, target, slip)
+
+
+def _set_slippage(state: _State, target: Group | None, slip: Decimal) -> None:
+    holder = target if target is not None else state
+    if holder.slippage is not None:
+        raise ambiguous("slippage is given twice: give it once")
+    holder.slippage = slip
+
+
+_NOISE = frozenset({"k.end", "c.and", "k.if", "p.with", "p.on", "p.to", "p.for", "d.the", "d.a"})
+
+
+def _content(seg: list[Tok]) -> bool:
+    return any(t.tag not in _NOISE for t in seg)
+
+
+# ---- serial verbs ------------------------------------------------------------------
+
+
+def _serial(seg: list[Tok]) -> list[list[Tok]]:
+    """Normalise helper verbs, then cut before each further main verb."""
+    seg = _helpers(seg)
+    verbs = [i for i, t in enumerate(seg) if t.tag in PRIMARY_VERBS or t.tag == "s.abstain"]
+    if len(verbs) <= 1:
+        return [seg]
+    cuts, previous = [0], verbs[0]
+    for v in verbs[1:]:
+        cut = v
+        for j in range(previous + 1, v):
+            if seg[j].tag in ("p.ba", "p.give"):
+                cut = j
+                break
+        if cut - 1 > previous and seg[cut - 1].tag == "p.to":
+            cut -= 1
+        cuts.append(cut)
+        previous = v
+    cuts.append(len(seg))
+    clauses = [seg[a:b] for a, b in itertools.pairwise(cuts)]
+    return [[t for t in c if not (t.tag == "p.to" and c.index(t) == 0)] for c in clauses if c]
+
+
+_SWAPLIKE = ("v.swap", "v.sell", "v.spend")
+
+
+def _helpers(seg: list[Tok]) -> list[Tok]:
+    out: list[Tok] = []
+    main: str | None = None
+    for i, tok in enumerate(seg):
+        later = any(t.tag in PRIMARY_VERBS for t in seg[i + 1 :])
+        tag = tok.tag
+        if tag in ("v.use", "v.spend") and later:
+            out.append(Tok("p.with", tok.text, tok.start, tok.end))
+            main = main or "p.with"
+            continue
+        if tag == "v.use":
+            tok = Tok("v.spend", tok.text, tok.start, tok.end)
+        if tag == "v.swap" and main in ("v.buy", "v.sell"):
+            if not (i + 1 < len(seg) and seg[i + 1].tag == "p.to"):
+                out.append(Tok("p.to", tok.text, tok.start, tok.end))
+            continue
+        if (
+            tag in ("v.buy", "v.sell", "v.get")
+            and out
+            and out[-1].tag == "p.to"
+            and main in _SWAPLIKE
+        ):
+            continue
+        if tok.tag in PRIMARY_VERBS and main in (None, "p.with"):
+            main = tok.tag
+        out.append(tok)
+    return out
+
+
+# ---- building steps --------------------------------------------------------------
+
+
+def _build(state: _State) -> list[Step]:
+    if not state.groups:
+        return _verbless(state)
+    if state.prefix:
+        state.groups[0].toks[:0] = state.prefix
+    if state.slippage is not None:
+        _set_slippage(state, state.groups[0], state.slippage)
+    steps: list[Step] = []
+    for group in state.groups:
+        built = _build_group(group, steps)
+        steps.extend(built)
+    if len(steps) > canon.MAX_STEPS:
+        raise invalid(f"more than {canon.MAX_STEPS} steps: split the instruction up")
+    return steps
+
+
+def _verbless(state: _State) -> list[Step]:
+    toks = state.prefix
+    kind = others.query_kind(toks)
+    if kind is not None:
+        return _with_when(others.query(toks, kind), state.leading, toks)
+    if any(t.tag in ("tok", "num", "usd", "pct", "pair", "addr") for t in toks):
+        raise ambiguous("say what to do: swap, send, supply, borrow, repay, vote, launch…")
+    raise invalid("this is not an instruction swarmfi can act on; try 'swap 1 ETH for USDC'")
+
+
+def _build_group(group: Group, prior: list[Step]) -> list[Step]:
+    if len(group.conds) > 1:
+        raise ambiguous("give one condition per step")
+    built = _dispatch(group.toks, prior)
+    if group.slippage is not None:
+        if len(built) != 1 or built[0]["action"] != "swap":
+            raise invalid("slippage applies to swaps only: remove it or make the step a swap")
+        built[0]["slippage"] = group.slippage
+    return _with_when(built, group.conds, group.toks)
+
+
+def _with_when(steps: list[Step], conds: list[dict[str, Any]], toks: list[Tok]) -> list[Step]:
+    if len(conds) > 1:
+        raise ambiguous("give one condition per step")
+    for step in steps:
+        step["when"] = dict(conds[0]) if conds else None
+    return steps
+
+
+def _dispatch(toks: list[Tok], prior: list[Step]) -> list[Step]:
+    verb = next((t for t in toks if t.tag in PRIMARY_VERBS or t.tag == "s.abstain"), None)
+    special = _special(toks, verb)
+    if special is not None:
+        return special
+    assert verb is not None
+    items = chunk(toks)
+    step, used = _money(items, verb, prior)
+    _leftovers(items, used, verb)
+    return [step]
+
+
+def _special(toks: list[Tok], verb: Tok | None) -> list[Step] | None:
+    tag = verb.tag if verb is not None else ""
+    if tag == "v.launch" or any(t.tag in ("name", "symbol") for t in toks):
+        step, used = others.launch(toks)
+        _token_leftovers(toks, used, verb)
+        return [step]
+    if tag in ("v.vote", "s.abstain") or (
+        any(t.tag.startswith("s.") for t in toks) and any(t.tag == "n.proposal" for t in toks)
+    ):
+        step, used = others.vote(toks)
+        _token_leftovers(toks, used, verb)
+        return [step]
+    kind = others.query_kind(toks) if tag in ("", "v.query", "v.get") else None
+    if kind is not None:
+        return others.query(toks, kind)
+    if tag in ("", "v.query"):
+        raise invalid("swarmfi can show prices, balances, rates, your lending position, "
+                      "proposals and pools; say which")  # fmt: skip
+    return None
+
+
+_LENDING = {"v.supply": "supply", "v.withdraw": "withdraw", "v.borrow": "borrow",
+            "v.repay": "repay", "v.payoff": "repay"}  # fmt: skip
+
+
+def _money(items: list[Any], verb: Tok, prior: list[Step]) -> tuple[Step, set[int]]:
+    tag = verb.tag
+    where = _places(items, verb)
+    if tag in ("v.swap", "v.buy", "v.sell", "v.spend", "v.get"):
+        mode = {"v.swap": "swap", "v.sell": "sell", "v.spend": "spend"}.get(tag, "buy")
+        return actions.swap(items, verb, mode, prior)
+    if tag in ("v.wrap", "v.unwrap"):
+        return actions.wrap(items, verb, tag[2:], prior)
+    if tag == "v.addliq" or (tag in ("v.put", "v.supply", "v.send") and "pool" in where):
+        return actions.add_liquidity(items, verb, prior)
+    if tag == "v.removeliq" or (tag in ("v.remove", "v.withdraw") and "pool" in where):
+        return actions.remove_liquidity(items, verb, prior)
+    if tag in _LENDING:
+        return actions.lending(items, verb, _LENDING[tag], prior)
+    if tag in ("v.put", "v.send") and "lending" in where:
+        return actions.lending(items, verb, "supply", prior)
+    if tag == "v.remove" and "lending" in where:
+        return actions.lending(items, verb, "withdraw", prior)
+    if tag == "v.send":
+        return actions.transfer(items, verb, prior)
+    raise ambiguous(f"say where '{verb.text}' goes: the lending market or a pool such as ETH/USDC")
+
+
+def _places(items: list[Any], verb: Tok) -> set[str]:
+    from swarmfi.intent.refs import places, roles
+
+    return places(roles(items, verb))
+
+
+_LOOSE = frozenset({"num", "usd", "pct", "frac", "tok", "pair", "addr", "name", "symbol"})
+
+
+def _leftovers(items: list[Any], used: set[int], verb: Tok) -> None:
+    for k, item in enumerate(items):
+        if k in used:
+            continue
+        if isinstance(item, NP) and not is_place(item):
+            raise ambiguous(f"I could not tell what '{_np_text(item)}' is for: rephrase it")
+        if isinstance(item, Tok):
+            _loose(item, verb)
+
+
+def _token_leftovers(toks: list[Tok], used: set[int], verb: Tok | None) -> None:
+    for i, tok in enumerate(toks):
+        if i not in used:
+            _loose(tok, verb)
+
+
+def _loose(tok: Tok, verb: Tok | None) -> None:
+    if tok.tag in _LOOSE or (tok.tag in PRIMARY_VERBS and tok is not verb):
+        raise ambiguous(f"I could not tell what '{tok.text}' is for: rephrase it")
+
+
+def _np_text(np: NP) -> str:
+    return " ".join(t.text for t in np.toks)
+
+
+def _encode(step: Step) -> Step:
+    """Decimals -> canonical strings, key order as in SCHEMA.md."""
+    return {key: _encode_value(value) for key, value in step.items()}
+
+
+def _encode_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return canon.fmt_decimal(value)
+    if isinstance(value, dict):
+        return {k: _encode_value(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,132 @@
+"""Roles of noun phrases in a clause, and references to earlier steps' output.
+
+"half of it", "the USDC", "换到的USDC", or a bare "supply half" after a swap all
+point at what an earlier step produced; this module finds which step and turns
+the phrase into a token and a canonical amount.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from swarmfi.intent import tokens
+from swarmfi.intent.grammar import NP, Item, ambiguous, invalid
+from swarmfi.intent.lexer import Tok
+
+_MARKER_ROLES = {"p.to": "to", "p.for": "for", "p.with": "with", "p.from": "from", "p.on": "on",
+                 "p.ba": "ba", "p.give": "give", "s.against": "against", "c.and": "and",
+                 "p.of": "of"}  # fmt: skip
+
+
+@dataclass
+class Role:
+    """An NP and how it is attached: after a marker, right after the verb, or before it."""
+
+    np: NP
+    role: str
+    index: int
+
+
+def roles(items: list[Item], verb: Tok | None) -> list[Role]:
+    """Each NP in `items` with its role ("to", "with", "direct", "pre", "post", ...)."""
+    out: list[Role] = []
+    verb_at = next((k for k, it in enumerate(items) if it is verb), -1)
+    for k, item in enumerate(items):
+        if not isinstance(item, NP):
+            continue
+        out.append(Role(item, _role(items, k, verb_at), k))
+    return out
+
+
+def _role(items: list[Item], k: int, verb_at: int) -> str:
+    prev = items[k - 1] if k else None
+    if isinstance(prev, Tok):
+        if k - 1 == verb_at:
+            return "direct"
+        if prev.tag in _MARKER_ROLES:
+            return _MARKER_ROLES[prev.tag]
+    if verb_at < 0 or k < verb_at:
+        return "pre"
+    return "post"
+
+
+def is_place(np: NP) -> bool:
+    """A phrase that only names a venue: "the lending pool", "Uniswap"."""
+    return not np.has_qty and np.token is None and np.pair is None and not np.ref
+
+
+def places(rs: list[Role]) -> set[str]:
+    """Which kinds of place the clause names: "lending", "pool"."""
+    found: set[str] = set()
+    for r in rs:
+        nouns = r.np.nouns
+        if "n.lending" in nouns:
+            found.add("lending")
+        if r.np.pair is not None or nouns & {"n.pool", "n.liquidity"}:
+            found.add("pool")
+    return found
+
+
+# ---- references -------------------------------------------------------------
+
+
+def _producer(prior: list[dict[str, Any]], symbol: str | None) -> int | None:
+    for index in range(len(prior) - 1, -1, -1):
+        made = tokens.produced(prior[index])
+        if made and ((symbol is None and len(made) == 1) or symbol in made):
+            return index
+    return None
+
+
+def reference(np: NP, prior: list[dict[str, Any]]) -> int | None:
+    """The index of the earlier step this phrase refers to, or None for the wallet."""
+    if np.my:
+        return None
+    if np.ref:
+        found = _producer(prior, np.token)
+        if found is None:
+            what = f"'{np.token}'" if np.token else "it"
+            raise ambiguous(f"{what} does not match what an earlier step produces: name the token")
+        return found
+    if np.definite and np.token is not None:
+        return _producer(prior, np.token)
+    if np.token is None and np.pair is None and np.kind is not None and prior:
+        found = _producer(prior, None)
+        if found is None:
+            raise ambiguous("say which token the amount is of")
+        return found
+    return None
+
+
+def resolve(np: NP, prior: list[dict[str, Any]]) -> tuple[str | None, dict[str, Any] | None]:
+    """(token, canonical amount) of a phrase; amount None when no quantity was given."""
+    index = reference(np, prior)
+    token = np.token
+    if index is not None:
+        made = tokens.produced(prior[index])
+        token = token or made[0]
+    if np.vague:
+        raise ambiguous(f"say how much{f' {token}' if token else ''}: 'some' is not an amount")
+    if np.kind is None:
+        if index is not None:
+            return token, {"fraction": Decimal(1), "of_step": index}
+        return token, None
+    return token, amount(np, index)
+
+
+def amount(np: NP, of_step: int | None) -> dict[str, Any]:
+    """The canonical amount of a phrase with a quantity (checked)."""
+    value = np.amount
+    assert value is not None and np.kind is not None
+    if value <= 0:
+        raise invalid("an amount must be more than zero")
+    if np.kind == "fraction":
+        if value > 1:
+            raise invalid(f"{value * 100}% is more than everything: give at most 100%")
+        out: dict[str, Any] = {"fraction": value}
+        if of_step is not None:
+            out["of_step"] = of_step
+        return out
+    return {np.kind: value}
