@@ -6,14 +6,17 @@ canonical step (without "when"), or raises `Refuse`.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
-from swarmfi.intent import canon
+from swarmfi.intent import canon, tokens
 from swarmfi.intent.grammar import NP, Item, ambiguous, invalid
 from swarmfi.intent.lexer import Tok
 from swarmfi.intent.refs import Role, is_place, resolve, roles
 
-Step = dict[str, Any]
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs ~20 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+    Step = dict[str, Any]
 
 
 def _pick(rs: list[Role], wanted: tuple[str, ...], what: str) -> Role | None:
@@ -43,19 +46,26 @@ def swap(items: list[Item], verb: Tok, mode: str, prior: list[Step]) -> tuple[St
         dst = None
     if dst is not None and dst.np.worth and dst.np.unit_token is not None:
         src, dst = _worth(src, dst)
-    step = _swap_step(src.np if src else None, dst.np if dst else None, prior)
+    step = _swap_step(_implicit(src, prior), dst.np if dst else None, prior)
     return step, _used(src, dst)
 
 
 def _swap_roles(rs: list[Role], mode: str) -> tuple[Role | None, Role | None]:
     dst = _pick(rs, _DST[mode], "token to receive")
-    src_roles = tuple(r for r in _SRC[mode] if dst is None or r != dst.role)
-    src = _pick([r for r in rs if r is not dst], src_roles, "token to spend")
     if dst is None and mode in ("swap", "sell"):
         pre, direct = _pick(rs, ("ba", "pre"), "token"), _pick(rs, ("direct",), "token")
         if pre is not None and direct is not None:  # 1个ETH换USDC
-            src, dst = pre, direct
+            return pre, direct
+    src_roles = tuple(r for r in _SRC[mode] if dst is None or r != dst.role)
+    src = _pick([r for r in rs if r is not dst], src_roles, "token to spend")
     return src, dst
+
+
+def _implicit(role: Role | None, prior: list[Step]) -> NP | None:
+    """The phrase, or "what the previous step produced" when none is given."""
+    if role is not None:
+        return role.np
+    return NP(ref=True) if prior and tokens.produced(prior[-1]) else None
 
 
 def _worth(src: Role | None, dst: Role) -> tuple[Role | None, Role]:
@@ -75,6 +85,8 @@ def _swap_step(src: NP | None, dst: NP | None, prior: list[Step]) -> Step:
         raise ambiguous("say which token to get, such as 'for USDC'")
     token_in, in_amount = resolve(src, prior)
     token_out, out_amount = resolve(dst, prior) if not dst.vague else (dst.token, None)
+    if src.kind is None and out_amount is not None:
+        in_amount = None  # "then buy 2 LINK" paid from an earlier step's output
     if token_in is None:
         raise ambiguous("say which token to spend")
     if token_out is None:
@@ -114,9 +126,10 @@ def transfer(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step, set
     recipient, rec_index = _recipient(items, rs)
     rest = [r for r in rs if r.index != rec_index]
     what = _pick(rest, ("direct", "ba", "pre", "post"), "amount to send")
-    if what is None:
+    phrase = _implicit(what, prior)
+    if phrase is None:
         raise ambiguous("say how much of which token to send")
-    token, amount = resolve(what.np, prior)
+    token, amount = resolve(phrase, prior)
     if token is None:
         raise ambiguous("say which token to send")
     if amount is None:
@@ -171,10 +184,11 @@ def wrap(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tuple[
     rs = [r for r in roles(items, verb) if not is_place(r.np)]
     source = "ETH" if action == "wrap" else "WETH"
     main = [r for r in rs if r.np.has_qty or r.np.ref or r.role in ("direct", "ba")]
-    if len(main) != 1:
+    phrase = _implicit(main[0] if main else None, prior) if len(main) <= 1 else None
+    if phrase is None:
         raise ambiguous(f"say how much {source} to {action}, such as '{action} 1 {source}'")
-    token, amount = resolve(main[0].np, prior)
-    others = {r.np.token for r in rs if r is not main[0]} - {None, "ETH", "WETH"}
+    token, amount = resolve(phrase, prior)
+    others = {r.np.token for r in rs if r not in main} - {None, "ETH", "WETH"}
     if token not in (None, "ETH", "WETH") or others:
         raise invalid(f"only {source} can be {action}ped; to exchange other tokens, use swap")
     if amount is None:
@@ -191,16 +205,17 @@ def lending(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tup
     used = {r.index for r in rs if _venue(r)}
     main = [r for r in rs if r.index not in used and r.role != "against"]
     used |= {r.index for r in rs if r.role == "against" and r.np.token}
-    if len(main) != 1:
+    phrase = _implicit(main[0] if len(main) == 1 else None, prior) if len(main) <= 1 else None
+    if phrase is None:
         raise ambiguous(f"say how much of which token to {_VERBS[action]}")
-    token, amount = resolve(main[0].np, prior)
+    token, amount = resolve(phrase, prior)
     if token is None:
         raise ambiguous(f"say which token to {_VERBS[action]}")
     if amount is None and verb.tag == "v.payoff":
         amount = {"fraction": Decimal(1)}
     if amount is None:
         raise ambiguous(f"say how much {token} to {_VERBS[action]}, such as 'all' or '100'")
-    return {"action": action, "token": token, "amount": amount}, used | {main[0].index}
+    return {"action": action, "token": token, "amount": amount}, used | {r.index for r in main}
 
 
 _VERBS = {"supply": "supply", "withdraw": "withdraw", "borrow": "borrow", "repay": "repay"}
@@ -210,8 +225,7 @@ def _venue(r: Role) -> bool:
     np = r.np
     if is_place(np):
         return True
-    aave_venue = np.token == "AAVE" and not np.has_qty and r.role in ("to", "on", "from")
-    return aave_venue and np.token_tok is not None and np.token_tok.text != "AAVE"
+    return np.token == "AAVE" and not np.has_qty and r.role in ("to", "on", "from")
 
 
 # ---- liquidity --------------------------------------------------------------------
@@ -222,9 +236,10 @@ def add_liquidity(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step
     rs = roles(items, verb)
     pair = _pair(rs)
     qty = [r for r in rs if r.np.has_qty or r.np.ref]
-    if len(qty) != 1:
+    phrase = _implicit(qty[0] if qty else None, prior) if len(qty) <= 1 else None
+    if phrase is None:
         raise ambiguous("give the amount of one token; the other follows the pool ratio")
-    token, amount = resolve(qty[0].np, prior)
+    token, amount = resolve(phrase, prior)
     if token is None or amount is None:
         raise ambiguous("say how much of which token to add")
     pair = pair or _pair_from_tokens(rs, token)

@@ -84,6 +84,8 @@ def address_problem(text: str) -> str | None:
     if not _HEX_ADDRESS_RE.match(text):
         return f"{text!r} is not a 0x address of 40 hex digits"
     body = text[2:]
+    if body.strip("0") == "":
+        return "the zero address burns whatever is sent to it"
     if body == body.lower() or body == body.upper():
         return None
     if _checksum(body.lower()) != body:

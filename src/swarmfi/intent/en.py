@@ -24,7 +24,7 @@ v.repay: repay | pay back | pay down | return the loan of
 v.payoff: pay off | clear | settle | close out | pay it all back
 v.put: add | put | provide | place | stick | park
 v.addliq: add liquidity | provide liquidity | supply liquidity | seed the pool | lp into | add some liquidity | deposit liquidity | put liquidity
-v.remove: remove | pull
+v.remove: remove | pull | exit | leave
 v.removeliq: remove liquidity | withdraw liquidity | pull liquidity | exit the pool
 v.launch: launch | create | deploy | issue | mint a new token | make a token | spin up
 v.vote: vote | cast a vote | cast my vote

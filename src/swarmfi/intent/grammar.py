@@ -8,7 +8,6 @@ marker, verb and other tokens between them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from swarmfi.intent import tokens
@@ -40,23 +39,30 @@ NOUNS = frozenset({"n.token", "n.balance", "n.debt", "n.pool", "n.liquidity", "n
 DETERMINERS = frozenset({"d.my", "d.the", "d.a", "d.worth"})
 
 
-@dataclass
 class NP:
-    """A noun phrase; `kind` of quantity is "value", "usd", "fraction" or None."""
+    """A noun phrase; `kind` of quantity is "value", "usd", "fraction" or None.
 
-    toks: list[Tok] = field(default_factory=list)
-    kind: str | None = None
-    amount: Decimal | None = None
-    token: str | None = None
-    token_tok: Tok | None = None
-    pair: tuple[str, str] | None = None
-    ref: bool = False
-    definite: bool = False
-    my: bool = False
-    vague: bool = False
-    worth: bool = False
-    unit_token: str | None = None
-    nouns: set[str] = field(default_factory=set)
+    A plain slotted class rather than a dataclass: importing `dataclasses` costs
+    more than the whole parser's import budget allows.
+    """
+
+    __slots__ = ("amount", "definite", "kind", "my", "nouns", "pair", "ref", "token",
+                 "token_tok", "toks", "unit_token", "vague", "worth")  # fmt: skip
+
+    def __init__(
+        self,
+        kind: str | None = None,
+        amount: Decimal | None = None,
+        token: str | None = None,
+        ref: bool = False,
+    ) -> None:
+        self.toks: list[Tok] = []
+        self.kind, self.amount, self.token, self.ref = kind, amount, token, ref
+        self.token_tok: Tok | None = None
+        self.pair: tuple[str, str] | None = None
+        self.definite = self.my = self.vague = self.worth = False
+        self.unit_token: str | None = None
+        self.nouns: set[str] = set()
 
     @property
     def has_qty(self) -> bool:

@@ -59,22 +59,25 @@ def _phrase_words(phrase: str) -> tuple[str, ...]:
     return tuple(m.group().lower() for m in _SCAN.finditer(phrase) if not m.group("space"))
 
 
-_EnEntry = tuple[tuple[str, ...], list[tuple[str, object]]]
+_Tags = list[tuple[str, object]]
+# first word -> (phrase lengths, longest first; phrase words -> tags)
+_EnIndex = dict[str, tuple[tuple[int, ...], dict[tuple[str, ...], _Tags]]]
 
 
-def _build_en() -> dict[str, list[_EnEntry]]:
-    table: dict[str, list[_EnEntry]] = {}
+def _build_en() -> _EnIndex:
+    phrases: dict[str, dict[tuple[str, ...], _Tags]] = {}
     items = list(en.entries()) + [(p, "tok=" + s) for p, s in tokens.EN_ALIASES.items()]
     for phrase, tag in items:
         words = _phrase_words(phrase)
         if tag.startswith("tok="):
-            tags: list[tuple[str, object]] = [("tok", tag[4:])]
+            tags: _Tags = [("tok", tag[4:])]
         else:
             tags = [_split_tag(part) for part in tag.split("+")]
-        table.setdefault(words[0], []).append((words, tags))
-    for entries in table.values():
-        entries.sort(key=lambda e: -len(e[0]))
-    return table
+        phrases.setdefault(words[0], {})[words] = tags
+    return {
+        first: (tuple(sorted({len(w) for w in table}, reverse=True)), table)
+        for first, table in phrases.items()
+    }
 
 
 def _build_zh() -> tuple[dict[str, list[tuple[str, object]]], int]:
@@ -200,31 +203,36 @@ def _zh_special(run: str, i: int) -> tuple[int, str, object] | None:
 
 
 def _tag_words(raw: list[Tok]) -> list[Tok]:
+    lows = [t.text.lower() for t in raw]
     out: list[Tok] = []
     i = 0
     while i < len(raw):
         tok = raw[i]
-        if tok.tag in ("word", "sym", "p.to", "o.lt", "o.gt") and tok.text.lower() in EN_TABLE:
-            match = _en_match(raw, i)
-            if match:
-                length, tags = match
-                last, text = raw[i + length - 1], _span_text(raw, i, length)
-                out.extend(Tok(tag, text, tok.start, last.end, value) for tag, value in tags)
-                i += length
-                continue
+        entry = EN_TABLE.get(lows[i]) if tok.tag in _TAGGABLE else None
+        match = _en_match(lows, i, entry) if entry else None
+        if match:
+            length, tags = match
+            last, text = raw[i + length - 1], " ".join(t.text for t in raw[i : i + length])
+            out.extend(Tok(tag, text, tok.start, last.end, value) for tag, value in tags)
+            i += length
+            continue
         out.append(tok)
         i += 1
     return out
 
 
-def _span_text(raw: list[Tok], i: int, length: int) -> str:
-    return " ".join(t.text for t in raw[i : i + length])
+_TAGGABLE = frozenset({"word", "sym", "p.to", "o.lt", "o.gt"})
 
 
-def _en_match(raw: list[Tok], i: int) -> tuple[int, list[tuple[str, object]]] | None:
-    for words, tags in EN_TABLE[raw[i].text.lower()]:
-        n = len(words)
-        if i + n <= len(raw) and all(raw[i + k].text.lower() == words[k] for k in range(1, n)):
+def _en_match(
+    lows: list[str], i: int, entry: tuple[tuple[int, ...], dict[tuple[str, ...], _Tags]]
+) -> tuple[int, _Tags] | None:
+    lengths, table = entry
+    for n in lengths:
+        if i + n > len(lows):
+            continue
+        tags = table.get(tuple(lows[i : i + n]))
+        if tags is not None:
             return n, tags
     return None
 
@@ -286,8 +294,8 @@ def _combine(out: list[Tok], prev: Tok, tok: Tok) -> bool:
     if prev.text == "$" and tok.tag == "num":
         out[-1] = Tok("usd", prev.text + tok.text, prev.start, tok.end, tok.value)
         return True
-    if prev.text == "#" and tok.tag == "num":
-        out[-1] = tok
+    if prev.text in ("#", "＃", "№") and tok.tag == "num":
+        out[-1] = Tok("num", "#" + tok.text, prev.start, tok.end, tok.value)
         return True
     return False
 
@@ -332,6 +340,8 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         )
         if tok.tag == "v.supply" and tok.text.lower() == "supply" and noun_before:
             tok.tag = "n.supply"
+        if tok.tag == "v.send" and _paying(toks, i):
+            tok.tag = "f"  # "用USDC支付", "pay with USDC": how to pay, not a transfer
         if (
             tok.text == "一"
             and tok.tag == "num"
@@ -343,6 +353,16 @@ def _retag(toks: list[Tok]) -> list[Tok]:
 
 
 _CLASSIFIERS = ("个", "种", "款", "只", "项")
+_PAY_WORDS = frozenset({"支付", "付", "付款", "pay"})
+
+
+def _paying(toks: list[Tok], i: int) -> bool:
+    if toks[i].text.lower() not in _PAY_WORDS:
+        return False
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if after is not None and after.tag == "p.with":
+        return True
+    return any(t.tag == "p.with" for t in toks[max(0, i - 3) : i]) and not toks[i].text.isascii()
 
 
 def _signs(toks: list[Tok]) -> list[Tok]:

@@ -4,7 +4,6 @@ condition. Each `take_*` returns the remaining tokens and what it found.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from swarmfi.intent import tokens
@@ -66,12 +65,14 @@ def _slip_tail(toks: list[Tok], j: int, step: int) -> set[int]:
 # ---- schedule ---------------------------------------------------------------
 
 
-@dataclass
 class _Sched:
-    period: int | None = None
-    count: int | None = None
-    duration: int | None = None
-    dca: bool = False
+    __slots__ = ("count", "dca", "duration", "period")
+
+    def __init__(self) -> None:
+        self.period: int | None = None
+        self.count: int | None = None
+        self.duration: int | None = None
+        self.dca = False
 
 
 def take_schedule(toks: list[Tok]) -> tuple[list[Tok], dict[str, int | None] | None]:
@@ -203,13 +204,13 @@ _VALUE_SKIP = frozenset({"d.the", "p.on", "d.a"})
 _STABLE_UNITS = frozenset({"USDC", "USDT", "DAI"})
 
 
-@dataclass
 class Cond:
     """One parsed condition, `start`/`end` its token span in the clause."""
 
-    data: dict[str, object]
-    start: int
-    end: int
+    __slots__ = ("data", "end", "start")
+
+    def __init__(self, data: dict[str, object], start: int, end: int) -> None:
+        self.data, self.start, self.end = data, start, end
 
 
 def take_conditions(toks: list[Tok]) -> tuple[list[Tok], list[Cond]]:

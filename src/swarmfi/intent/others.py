@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from swarmfi.intent import tokens
 from swarmfi.intent.grammar import ambiguous, invalid, is_cjk_token
 from swarmfi.intent.lexer import Tok
 
-Step = dict[str, Any]
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs ~20 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+    Step = dict[str, Any]
+
 
 # ---- launch: protect the name and symbol before anything else reads them ------------
 
@@ -32,7 +36,8 @@ def protect_launch(toks: list[Tok], text: str) -> list[Tok]:
         start += 1
     end = _name_end(toks, start)
     if end > start:
-        name = text[toks[start].start : toks[end - 1].end].strip(" \"'“”‘’「」『』《》【】")
+        name = " ".join(text[toks[start].start : toks[end - 1].end].split())
+        name = name.strip(" \"'“”‘’「」『』《》【】")
         toks = [*toks[:start], Tok("name", name, toks[start].start, toks[end - 1].end), *toks[end:]]
     return toks
 
@@ -149,7 +154,9 @@ def vote(toks: list[Tok]) -> tuple[Step, set[int]]:
             choices.add("for")
             used.add(i)
     numbers = [i for i, t in enumerate(toks) if t.tag == "num"]
-    if not any(t.tag == "n.proposal" for t in toks) or len(numbers) != 1:
+    hashed = any(toks[i].text[:1] == "#" for i in numbers)
+    named = hashed or any(t.tag == "n.proposal" for t in toks)
+    if not named or len(numbers) != 1:
         raise ambiguous("say which proposal, such as 'proposal 3'")
     if len(choices) != 1:
         raise ambiguous("say how to vote: for, against or abstain")

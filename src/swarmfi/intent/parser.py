@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import itertools
 import unicodedata
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 from swarmfi.intent import actions, canon, others
 from swarmfi.intent.grammar import (
@@ -33,8 +31,14 @@ from swarmfi.intent.lexer import Tok, lex
 from swarmfi.intent.modifiers import Cond, take_conditions, take_schedule, take_slippage
 from swarmfi.intent.refs import is_place
 
+TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs ~20 ms
+if TYPE_CHECKING:
+    from typing import Any
+
+    Step = dict[str, Any]
+
+
 MAX_CHARS = 1_000
-Step = dict[str, Any]
 
 _UNSUPPORTED = {
     "u.bridge": "bridging between chains is not supported: swarmfi acts on one chain",
@@ -100,21 +104,24 @@ def _refuse_unsupported(toks: list[Tok]) -> None:
 # ---- grouping clauses into steps ---------------------------------------------------
 
 
-@dataclass
 class Group:
     """The tokens of one step, with its own conditions and slippage."""
 
-    toks: list[Tok]
-    conds: list[dict[str, Any]] = field(default_factory=list)
-    slippage: Decimal | None = None
+    __slots__ = ("conds", "slippage", "toks")
+
+    def __init__(self, toks: list[Tok], conds: list[dict[str, Any]]) -> None:
+        self.toks, self.conds = toks, conds
+        self.slippage: Decimal | None = None
 
 
-@dataclass
 class _State:
-    groups: list[Group] = field(default_factory=list)
-    leading: list[dict[str, Any]] = field(default_factory=list)
-    prefix: list[Tok] = field(default_factory=list)
-    slippage: Decimal | None = None
+    __slots__ = ("groups", "leading", "prefix", "slippage")
+
+    def __init__(self) -> None:
+        self.groups: list[Group] = []
+        self.leading: list[dict[str, Any]] = []
+        self.prefix: list[Tok] = []
+        self.slippage: Decimal | None = None
 
 
 def _groups(toks: list[Tok]) -> _State:
