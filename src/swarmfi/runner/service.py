@@ -55,9 +55,8 @@ class Runner:
         return str(self.signer.address)
 
     def parse(self, text: str, run_id: str, parser: str = "embedded") -> Any:
-        from swarmfi.intent.parsers import get_parser
-
         from swarmfi.intent import from_canonical
+        from swarmfi.intent.parsers import get_parser
 
         self.ledger.append("intent", {"text": text, "parser": parser}, run_id)
         canonical = get_parser(parser)(text)
