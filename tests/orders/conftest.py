@@ -1,9 +1,11 @@
-"""Fixtures for standing orders: intents, an order store on disk, and a real devnet node.
+"""Fixtures for standing orders: intents, an order store on disk, and the real devnet.
 
-`NodeChain` is swarmfi's shared `Reader` (chain/reads.py) over a real `DevnetNode`
-(JSON-RPC eth_call) holding a real Oracle, PriceFeeds and LendingPool: the reads
-and clock of `swarmfi.chain.base.Chain` the watcher needs. The node's wall clock
-is frozen, so time moves only with evm_increaseTime (what `--advance` uses).
+`build_market()` is the devnet's genesis (swarmfi.chain.genesis: tokens, pools, the
+Oracle with its PriceFeeds, the LendingPool with reserves) loaded on a real
+`DevnetNode`, with the node's wall clock frozen so that time moves only with
+evm_increaseTime (what `--advance` uses). `NodeChain` is swarmfi's shared `Reader`
+(chain/reads.py) over that node's JSON-RPC: the reads and clock of
+`swarmfi.chain.base.Chain` the watcher needs.
 """
 
 from __future__ import annotations
@@ -15,19 +17,19 @@ from typing import Any
 
 import pytest
 
-from swarmfi.chain.base import LendingPosition, Registry, Token
+from swarmfi.chain import genesis
+from swarmfi.chain.base import LendingPosition, Registry
 from swarmfi.chain.harness import Contract, Harness
 from swarmfi.chain.node import DevnetNode
+from swarmfi.chain.node_rpc import RpcError
 from swarmfi.chain.reads import Reader
+from swarmfi.chain.state import StateTracker
+from swarmfi.errors import SimulationError
 from swarmfi.orders.store import OrderStore
 
-T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
+T0 = genesis.GENESIS_TIMESTAMP + genesis.BLOCK_TIME  # block 1, as the devnet starts
 OWNER = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"  # test account 0
-WAD = 10**18
 MAX = 2**256 - 1
-# collateral factor, liquidation threshold, bonus, reserve factor (bps); base, slope1, slope2, kink
-MAJOR = (7500, 8000, 500, 1500, 0, WAD * 4 // 100, WAD * 80 // 100, WAD * 80 // 100)
-STABLE = (8000, 8500, 500, 1000, 0, WAD * 4 // 100, WAD * 75 // 100, WAD * 80 // 100)
 
 
 def condition(metric: str, token: str | None, op: str, value: str) -> dict[str, Any]:
@@ -70,12 +72,11 @@ def store(store_path: Path) -> Any:
 
 @dataclass
 class Market:
-    """A devnet node with WETH and USDC listed on a LendingPool, priced by the Oracle."""
+    """The devnet at genesis, plus a harness on its EVM for direct changes."""
 
     node: DevnetNode
     h: Harness
     registry: Registry
-    oracle: Contract
     pool: Contract
     tokens: dict[str, Contract]
     feeds: dict[str, Contract]
@@ -85,14 +86,19 @@ class Market:
         self.node.seal(label)
 
     def set_price(self, symbol: str, usd: Decimal | int) -> None:
+        """Post a new oracle answer for `symbol` (as the feed's owner, the deployer)."""
         self.feeds[symbol].transact.setAnswer(int(Decimal(usd) * 10**8))
         self.seal("price")
 
     def lend(self, who: str, supply: dict[str, int], borrow: dict[str, int]) -> None:
-        """`who` supplies and borrows raw amounts (tokens minted to it first)."""
+        """`who` supplies and borrows raw amounts (given the supplied tokens first)."""
         for symbol, amount in supply.items():
             token = self.tokens[symbol]
-            token.transact.mint(who, amount)
+            if symbol == "WETH":
+                self.h.set_eth(who, self.h.eth(who) + amount)
+                token.transact.deposit(sender=who, value=amount)
+            else:
+                token.transact.mint(who, amount)
             token.transact.approve(self.pool.address, MAX, sender=who)
             self.pool.transact.supply(token.address, amount, sender=who)
         for symbol, amount in borrow.items():
@@ -101,27 +107,27 @@ class Market:
 
 
 def build_market() -> Market:
-    node = DevnetNode(clock=lambda: float(T0), genesis_timestamp=T0)
-    h = Harness(evm=node.evm, deployer="0x" + "d1" * 20)
-    h.set_eth(h.deployer, 10**24)
+    dump = genesis.genesis_dump()
+    evm = genesis.new_evm()
+    StateTracker().load(evm, dump)
+    node = DevnetNode(
+        evm,
+        genesis.CHAIN_ID,
+        accounts=list(dump.meta["accounts"]),
+        genesis_timestamp=genesis.GENESIS_TIMESTAMP,
+        clock=lambda: float(T0),
+    )
+    node.set_next_timestamp(T0)
+    node.seal("genesis")
+    registry = genesis.registry_of(dump)
+    h = Harness(evm=node.evm, deployer=genesis.DEPLOYER)
+    oracle = h.at("Oracle", registry.contract("oracle"))
     tokens = {
-        "WETH": h.deploy("ERC20", "Wrapped Ether", "WETH", 18, 0, h.deployer),
-        "USDC": h.deploy("ERC20", "USD Coin", "USDC", 6, 0, h.deployer),
+        s: h.at("WETH" if s == "WETH" else "ERC20", t.address) for s, t in registry.tokens.items()
     }
-    oracle = h.deploy("Oracle")
-    prices = {"WETH": 3000, "USDC": 1}
-    feeds = {s: h.deploy("PriceFeed", f"{s} / USD", p * 10**8) for s, p in prices.items()}
-    for symbol, feed in feeds.items():
-        oracle.transact.setFeed(tokens[symbol].address, feed.address)
-    pool = h.deploy("LendingPool", oracle.address)
-    pool.transact.listAsset(tokens["WETH"].address, *MAJOR)
-    pool.transact.listAsset(tokens["USDC"].address, *STABLE)
-    listed = {s: Token(s, c.address, 18 if s == "WETH" else 6, s) for s, c in tokens.items()}
-    contracts = {"oracle": oracle.address, "lending": pool.address}
-    registry = Registry(node.chain_id, listed, contracts, name="orders test market")
-    market = Market(node, h, registry, oracle, pool, tokens, feeds)
-    market.lend(h.new_account(), {"USDC": 1_000_000 * 10**6}, {})  # liquidity to borrow
-    return market
+    feeds = {s: h.at("PriceFeed", oracle.call.feeds(t.address)) for s, t in tokens.items()}
+    pool = h.at("LendingPool", registry.contract("lending"))
+    return Market(node, h, registry, pool, tokens, feeds)
 
 
 class NodeChain:
@@ -134,7 +140,11 @@ class NodeChain:
         self.reader = Reader(market.registry, self._call, self._native)
 
     async def _call(self, to: str, data: bytes) -> bytes:
-        out = self.node.call("eth_call", [{"to": to, "data": "0x" + data.hex()}, "latest"])
+        request = [{"to": to, "data": "0x" + data.hex()}, "latest"]
+        try:
+            out = self.node.call("eth_call", request)
+        except RpcError as exc:  # as the JSON-RPC chains report a reverted eth_call
+            raise SimulationError(f"eth_call reverted: {exc.message}") from None
         return bytes.fromhex(out[2:])
 
     async def _native(self, owner: str) -> int:

@@ -132,10 +132,10 @@ def test_progress_lines(market, chain, store, capsys, monkeypatch):
     asyncio.run(watch(chain, store, fire, advance=3600, blocks=2, on_event=render))
     out = capsys.readouterr().out
     assert "+3600 s per block" in out
-    assert "block 1 · 2026-01-01 00:00:00 UTC · 2 due" in out
+    assert "block 1 · 2026-01-01 00:00:12 UTC · 2 due" in out
     assert "order 1: schedule due → fire" in out
     assert "order 1: firing “buy $100 of ETH daily”" in out
     assert "order 1: ok (run run-1) swapped → order active" in out
     assert "order 2: price ETH 3000 < 2000 ✗ → wait" in out
-    assert "block 2 · 2026-01-01 01:00:00 UTC · 1 due" in out
+    assert "block 2 · 2026-01-01 01:00:12 UTC · 1 due" in out
     assert "checked 2 blocks; fired 1 (1 ok)" in out

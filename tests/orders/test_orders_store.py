@@ -182,6 +182,19 @@ def test_only_one_of_two_stores_claims_a_slot(store_path):
     assert sum(g is not None for g in got) == 1
 
 
+def test_give_up_fails_only_active_orders(store):
+    store.add(BUY_THE_DIP, "dip", OWNER, 31337, T0)
+    store.add(BUY_THE_DIP, "dip 2", OWNER, 31337, T0)
+    store.cancel(2)
+    failed = store.give_up(1, "unknown token 'PEPE'")
+    assert (failed.status, failed.last_result) == (
+        "failed",
+        FireResult("failed", "unknown token 'PEPE'"),
+    )
+    assert store.give_up(2, "whatever").status == "cancelled"
+    assert store.firings() == []
+
+
 def test_due_filters_by_chain(store):
     store.add(BUY_THE_DIP, "devnet", OWNER, 31337, T0)
     store.add(BUY_THE_DIP, "mainnet", OWNER, 1, T0)

@@ -158,11 +158,20 @@ def test_errors_raised_by_fire_are_recorded_results(market, chain, store):
 
 
 def test_a_condition_that_cannot_be_read_is_an_error_event_not_a_firing(market, chain, store):
-    store.add(intent(swap_step(condition("price", "PEPE", "<", "1"))), "pepe", OWNER, 31337, T0)
+    pepe = intent(swap_step(condition("price", "PEPE", "<", "1")))
+    order = store.add(pepe, "buy if PEPE < 1", OWNER, 31337, T0)
+    stale = store.add(BUY_THE_DIP, "dip", OWNER, 31337, T0)
     runner = Runner(market)
-    _, events = run_watch(chain, store, runner, blocks=1)
-    [error] = [e for e in events if e.event == "error"]
-    assert "unknown token 'PEPE'" in error.message
+    market.h.at("Oracle", market.registry.contract("oracle")).transact.setMaxAge(60)
+    market.seal("oracle max age")
+    _, events = run_watch(chain, store, runner, advance=3_600, blocks=2)
+    errors = [(e.order_id, e.data["status"], e.message) for e in events if e.event == "error"]
+    assert [e[:2] for e in errors] == [(order.id, "failed"), (stale.id, "active")]
+    assert "unknown token 'PEPE'" in errors[0][2]
+    assert "Oracle: stale price" in errors[1][2]  # a reverting read: tried again later
+    assert store.get(order.id).status == "failed"
+    assert "unknown token 'PEPE'" in store.get(order.id).last_result.message
+    assert store.get(stale.id).status == "active"
     assert runner.calls == []
 
 
@@ -224,6 +233,32 @@ def test_advance_uses_the_chains_own_helper_when_it_has_one():
 
     asyncio.run(advance_time(WithHelper(), 90))
     assert moved == [90]
+
+
+def test_advance_holds_the_chains_lock_and_persists(market):
+    log: list[str] = []
+
+    class Lock:
+        def __enter__(self) -> None:
+            log.append("lock")
+
+        def __exit__(self, *exc: object) -> None:
+            log.append("unlock")
+
+    class Devnet:  # what DevnetChain offers: node, lock, persist()
+        node = market.node
+        lock = Lock()
+
+        def persist(self) -> None:
+            log.append(f"persist at {market.node.head.timestamp}")
+
+    head = market.node.head
+    asyncio.run(advance_time(Devnet(), 3_600))
+    assert (market.node.head.number, market.node.head.timestamp) == (
+        head.number + 1,
+        head.timestamp + 3_600,
+    )
+    assert log == ["lock", "unlock", f"persist at {T0 + 3_600}"]
 
 
 def test_events_are_json_lines(market, chain, store):

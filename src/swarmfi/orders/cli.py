@@ -260,7 +260,8 @@ def _event_text(e: WatchEvent) -> str:
             f"→ order {e.data['status']}"
         ).rstrip()
     if e.event in ("error", "recovered"):
-        return f"{who}: [red]{e.event}[/] {e.message}"
+        after = " → order failed" if e.data.get("status") == "failed" else ""
+        return f"{who}: [red]{e.event}[/] {e.message}{after}"
     if e.event == "stop":
         d = e.data
         return f"checked {d['checks']} blocks; fired {d['fired']} ({d['ok']} ok)"

@@ -16,7 +16,9 @@ becomes an `Order`, and `swarmfi watch` fires it later. The rules, all here:
   firing; a blocked or failed firing is logged and the order stays active, so it
   is tried again at a later block. A scheduled order's slot is used up by any
   firing, whatever its result (the next slot comes as usual). Either way,
-  `MAX_FAILURES` non-ok firings in a row turn the order `failed`.
+  `MAX_FAILURES` non-ok firings in a row turn the order `failed`. A condition
+  that can never be read (an unknown token: a UserInputError) fails the order at
+  once; one that cannot be read now (node down, oracle stale) is tried again.
 - **At most once.** A firing is written down (`claim`) before the callback runs
   and its slot moves on in the same transaction; the result is recorded after.
   A firing whose process died before its result was recorded is `interrupted`:
@@ -203,6 +205,12 @@ def interrupted(order: Order, message: str) -> Order:
     if order.status == "active" and not order.scheduled:
         return replace(after, status="failed")
     return after
+
+
+def given_up(order: Order, message: str) -> Order:
+    """The order once it is found unable to ever run (e.g. its condition names an unknown
+    token): failed, with the reason as its last result; nothing was fired."""
+    return replace(order, status="failed", last_result=FireResult("failed", message))
 
 
 def _status_after(order: Order, ok: bool) -> OrderStatus:

@@ -174,6 +174,14 @@ class OrderStore(SqliteFile):
             conn.execute("UPDATE orders SET status = 'cancelled' WHERE id = ?", (order_id,))
         return self.get(order_id)
 
+    def give_up(self, order_id: int, message: str) -> Order:
+        """Mark an active order `failed` without firing it (it can never run: say why)."""
+        with self._write() as conn:
+            order = self._get_in(conn, order_id)
+            if order.status == "active":
+                self._save(conn, model.given_up(order, message))
+        return self.get(order_id)
+
     def due(self, now: int, chain_id: int | None = None) -> builtins.list[Order]:
         """Active orders whose slot has come and with no firing under way, oldest first."""
         sql = (

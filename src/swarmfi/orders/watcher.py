@@ -14,6 +14,7 @@ every check but the first, so a schedule can be seen to fire. Progress goes to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -83,7 +84,9 @@ async def advance_time(chain: Any, seconds: int) -> None:
     """Move the devnet's clock by `seconds` and mine a block.
 
     Uses `chain.advance(seconds)` when the chain has it, else the node's
-    `evm_increaseTime` + `evm_mine` JSON-RPC methods (`chain.node.handle`).
+    `evm_increaseTime` + `evm_mine` JSON-RPC methods (`chain.node.handle`), under
+    `chain.lock` when the chain serialises node access with one, then
+    `chain.persist()` when it keeps its state on disk (DevnetChain does both).
     """
     helper = getattr(chain, "advance", None)
     if callable(helper):
@@ -97,10 +100,14 @@ async def advance_time(chain: Any, seconds: int) -> None:
             "--advance moves time on the embedded devnet only",
             "drop --advance when watching another chain",
         )
-    for method, params in (("evm_increaseTime", [seconds]), ("evm_mine", [])):
-        reply = node.handle({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-        if "error" in reply:
-            raise ChainProviderError(f"the devnet refused {method}: {reply['error']}")
+    with getattr(chain, "lock", None) or contextlib.nullcontext():
+        for method, params in (("evm_increaseTime", [seconds]), ("evm_mine", [])):
+            reply = node.handle({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
+            if "error" in reply:
+                raise ChainProviderError(f"the devnet refused {method}: {reply['error']}")
+    persist = getattr(chain, "persist", None)
+    if callable(persist):
+        persist()
 
 
 async def check_orders(
@@ -137,7 +144,9 @@ async def _check_one(
     try:
         observations = tuple(await evaluate_all(order.conditions(), chain, order.owner))
     except SwarmfiError as exc:
-        on_event(event("error", message=f"cannot check its conditions: {exc.one_line()}"))
+        message = f"cannot check its conditions: {exc.one_line()}"
+        status = store.give_up(order.id, message).status if _permanent(exc) else "active"
+        on_event(event("error", message=message, data={"status": status}))
         return None
     holds = all(o.holds for o in observations)
     on_event(event("checked", observations=observations, data={"holds": holds}))
@@ -148,6 +157,11 @@ async def _check_one(
     settled = store.record_firing(order.id, now, result)
     on_event(event("result", result=result, data={"status": settled.status}))
     return result
+
+
+def _permanent(exc: SwarmfiError) -> bool:
+    """An error that checking again cannot cure (the order's own input is wrong)."""
+    return isinstance(exc, UserInputError)
 
 
 async def _fire_safely(fire: FireCallback, order: Order, now: int) -> FireResult:
