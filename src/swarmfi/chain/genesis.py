@@ -254,12 +254,14 @@ def _registry(tokens: dict[str, Any], contracts: dict[str, Any]) -> Registry:
 
 
 def genesis_key() -> str:
-    """Changes whenever a contract source, this module or pyrevm changes."""
+    """Changes whenever a contract source, the code that builds the dump, or pyrevm changes."""
     from importlib.metadata import version
 
     from swarmfi.chain.compile import source_hash
 
-    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest = hashlib.sha256()
+    for module in ("genesis.py", "state.py", "registry.py"):  # what shapes the dump
+        digest.update((Path(__file__).parent / module).read_bytes())
     digest.update(f"pyrevm=={version('pyrevm')} chain={CHAIN_ID}".encode())
     for name in CONTRACTS:
         digest.update(source_hash(name).encode())

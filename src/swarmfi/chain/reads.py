@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable, Coroutine
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from eth_utils import to_checksum_address
+
 from swarmfi.chain.base import (
     NATIVE,
     PROPOSAL_STATES,
@@ -42,7 +44,14 @@ class Reader:
     async def _all(self, coros: list[Coroutine[Any, Any, T]]) -> list[T]:
         if self._concurrent:
             return list(await asyncio.gather(*coros))
-        return [await c for c in coros]
+        results: list[T] = []
+        try:
+            for coro in coros:
+                results.append(await coro)
+        finally:
+            for coro in coros[len(results) + 1 :]:
+                coro.close()  # not awaited after a failure; close it quietly
+        return results
 
     async def view(self, to: str, signature: str, args: tuple[Any, ...], out: list[str]) -> Any:
         """Call view `signature` on `to` and decode `out` (one value unwrapped)."""
@@ -84,7 +93,7 @@ class Reader:
         factory = self.registry.contract("factory")
         a, b = self._erc20(a_symbol), self._erc20(b_symbol)
         pair = await self.view(factory, "getPair(address,address)", (a, b), ["address"])
-        return None if int(pair, 16) == 0 else str(pair)
+        return None if int(pair, 16) == 0 else to_checksum_address(pair)
 
     async def reserves(self, a_symbol: str, b_symbol: str) -> tuple[int, int] | None:
         pair = await self.pair(a_symbol, b_symbol)

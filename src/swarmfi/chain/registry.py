@@ -46,6 +46,11 @@ def register(registry: Registry) -> None:
 def lookup(chain_id: int) -> Registry:
     """The registry of `chain_id`; UserInputError if swarmfi does not know that chain."""
     found = _REGISTRIES.get(chain_id)
+    if found is None and chain_id == DEVNET_CHAIN_ID:
+        from swarmfi.chain import genesis  # the devnet's addresses are fixed by its genesis
+
+        found = genesis.registry_of(genesis.genesis_dump())
+        register(found)
     if found is None:
         known = ", ".join(str(c) for c in sorted(_REGISTRIES))
         raise UserInputError(
@@ -56,14 +61,14 @@ def lookup(chain_id: int) -> Registry:
 
 
 def to_dict(registry: Registry) -> dict[str, Any]:
-    """A JSON-ready form (for `swarmfi devnet info --json` and state files)."""
+    """A JSON-ready form (for `swarmfi devnet info --json` and state files); tokens in order."""
     return {
         "chain_id": registry.chain_id,
         "name": registry.name,
-        "tokens": {
-            s: {"address": t.address, "decimals": t.decimals, "name": t.name}
+        "tokens": [
+            {"symbol": s, "address": t.address, "decimals": t.decimals, "name": t.name}
             for s, t in registry.tokens.items()
-        },
+        ],
         "contracts": dict(registry.contracts),
     }
 
@@ -71,8 +76,8 @@ def to_dict(registry: Registry) -> dict[str, Any]:
 def from_dict(data: dict[str, Any]) -> Registry:
     """The inverse of `to_dict`."""
     tokens = {
-        s: Token(s, t["address"], int(t["decimals"]), t.get("name", ""))
-        for s, t in data["tokens"].items()
+        t["symbol"]: Token(t["symbol"], t["address"], int(t["decimals"]), t.get("name", ""))
+        for t in data["tokens"]
     }
     return Registry(
         int(data["chain_id"]), tokens, dict(data["contracts"]), name=data.get("name", "")

@@ -47,6 +47,7 @@ class EvmAccess:
         try:
             return bytes(self.evm.message_call(sender, to, data, value=value, gas=gas))
         except RuntimeError as exc:
+            raise_if_provider(exc)
             raise as_revert(exc) from None
         finally:
             self.evm.revert(checkpoint)
@@ -68,6 +69,7 @@ def run_tx(evm: Any, tx: TxRequest) -> TxOutcome:
     try:
         output = evm.message_call(tx.sender, tx.to, tx.data, value=tx.value, gas=tx.gas)
     except RuntimeError as exc:
+        raise_if_provider(exc)
         revert = as_revert(exc, tx.label)
         return TxOutcome(False, revert.data, revert.gas_used, (), revert.reason, tx.label)
     result = evm.result
@@ -117,6 +119,16 @@ def _run_until_failure(evm: Any, txs: list[TxRequest]) -> list[TxOutcome]:
         if not outcomes[-1].success:
             break
     return outcomes
+
+
+def raise_if_provider(exc: RuntimeError) -> None:
+    """A forked EVM that could not fetch state reports RuntimeError("Database(…)"): that is
+    the provider failing, not the transaction reverting."""
+    if str(exc).startswith("Database("):
+        raise ChainProviderError(
+            f"the forked simulation could not fetch state: {exc}",
+            hint="retry; if it persists, check the RPC node",
+        ) from None
 
 
 def is_panic(exc: BaseException) -> bool:
