@@ -108,6 +108,16 @@ class NodeApi:
 
     # -- state reads ---------------------------------------------------------------
 
+    def _tag(self, value: Any) -> str | int:
+        """A block tag, also as an EIP-1898 {"blockHash": …} object (pyrevm's fork pins
+        its block by hash)."""
+        if isinstance(value, dict) and "blockHash" in value:
+            block = self.node.block_index.get(parse_hash(value["blockHash"], "blockHash"))
+            if block is None:
+                raise RpcError(INVALID_INPUT, f"block {value['blockHash']} not found")
+            return int(block.number)
+        return parse_block_tag(value)
+
     def _state_at(self, tag: str | int) -> None:
         head = self.node.head.number
         if isinstance(tag, int) and tag != head:
@@ -121,17 +131,17 @@ class NodeApi:
             raise RpcError(INVALID_INPUT, 'historical state is not kept; use "latest"')
 
     def eth_getBalance(self, params: Any) -> str:
-        address, tag = take(params, (parse_address, REQUIRED), (parse_block_tag, "latest"))
+        address, tag = take(params, (parse_address, REQUIRED), (self._tag, "latest"))
         self._state_at(tag)
         return qty(self.node.state.balance(address))
 
     def eth_getTransactionCount(self, params: Any) -> str:
-        address, tag = take(params, (parse_address, REQUIRED), (parse_block_tag, "latest"))
+        address, tag = take(params, (parse_address, REQUIRED), (self._tag, "latest"))
         self._state_at(tag)
         return qty(self.node.state.nonce(address))
 
     def eth_getCode(self, params: Any) -> str:
-        address, tag = take(params, (parse_address, REQUIRED), (parse_block_tag, "latest"))
+        address, tag = take(params, (parse_address, REQUIRED), (self._tag, "latest"))
         self._state_at(tag)
         return data_hex(self.node.state.code(address))
 
@@ -140,7 +150,7 @@ class NodeApi:
             params,
             (parse_address, REQUIRED),
             (parse_quantity, REQUIRED),
-            (parse_block_tag, "latest"),
+            (self._tag, "latest"),
         )
         self._state_at(tag)
         return word_hex(self.node.state.storage(address, slot))
@@ -184,7 +194,7 @@ class NodeApi:
             raise RpcError(INVALID_INPUT, f"the call cannot run: {exc}") from None
 
     def eth_call(self, params: Any) -> str:
-        obj, tag = take(params, (lambda x: x, REQUIRED), (parse_block_tag, "latest"))
+        obj, tag = take(params, (lambda x: x, REQUIRED), (self._tag, "latest"))
         self._state_at(tag)
         args = self._call_args(obj)
         outcome = self._simulate(args, args.gas or self.node.head.gas_limit)
