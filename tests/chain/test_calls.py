@@ -156,3 +156,42 @@ def test_call_becomes_a_tx_request():
 def test_decode_call_rejects_the_wrong_selector():
     with pytest.raises(ValueError, match="not a call"):
         decode_call("transfer(address,uint256)", calls.approve(A, B, 1).data)
+
+
+def _signatures(contract: str) -> set[str]:
+    from swarmfi.chain.compile import compile_contract
+    from swarmfi.chain.harness import signature
+
+    return {signature(e) for e in compile_contract(contract).abi if e.get("type") == "function"}
+
+
+BUILT = {
+    "ERC20": ["approve(address,uint256)", "transfer(address,uint256)"],
+    "WETH": ["deposit()", "withdraw(uint256)"],
+    "Router": [
+        *calls._EXACT_IN.values(),
+        *calls._EXACT_OUT.values(),
+        "addLiquidity(address,address,uint256,uint256,uint256,uint256,address,uint256)",
+        "addLiquidityETH(address,uint256,uint256,uint256,address,uint256)",
+        "removeLiquidity(address,address,uint256,uint256,uint256,address,uint256)",
+        "removeLiquidityETH(address,uint256,uint256,uint256,address,uint256)",
+    ],
+    "LendingPool": [
+        "supply(address,uint256)",
+        "withdraw(address,uint256)",
+        "borrow(address,uint256)",
+        "repay(address,uint256)",
+    ],
+    "Governor": ["castVote(uint256,uint8)"],
+    "GovToken": ["delegate(address)"],
+    "Launchpad": [
+        "launch(string,string,uint256,uint256,uint256)",
+        "buy(address,uint256)",
+        "sell(address,uint256,uint256)",
+    ],
+}
+
+
+@pytest.mark.parametrize("contract", sorted(BUILT))
+def test_builders_match_our_compiled_contracts(contract):
+    assert set(BUILT[contract]) <= _signatures(contract)

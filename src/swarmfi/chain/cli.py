@@ -1,34 +1,33 @@
 """`swarmfi devnet …`: the embedded devnet from the command line.
 
-`serve` runs a node over HTTP JSON-RPC on 127.0.0.1 with the standard test
-accounts funded, so MetaMask, web3.py or any tool can connect. With `--state`
-the chain's history is replayed from that file on start and written back on
-exit. Heavy imports (pyrevm, web3) happen inside the commands.
+`serve` runs the genesis devnet (tokens, pools, lending, governance, launchpad; the
+standard test accounts funded) over HTTP JSON-RPC on 127.0.0.1, so MetaMask, web3.py
+or any tool can connect. Its state is the one every swarmfi command uses (see
+`swarmfi.chain.devnet`), saved as it changes; `info` and `reset` live in
+`swarmfi.chain.devnet_cli`. Heavy imports (pyrevm, web3) happen inside the commands.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from swarmfi.errors import StateError, UserInputError
+from swarmfi.chain.devnet_cli import autosave, open_for_serving, resolve_state_dir, state_option
+from swarmfi.errors import UserInputError
 from swarmfi.output import console, emit
 
 if TYPE_CHECKING:
     from swarmfi.chain.node import DevnetNode
 
 TEST_ACCOUNT_ETH = 10_000
-STATE_VERSION = 1
 
 
 @click.group("devnet")
 def devnet() -> None:
-    """The embedded EVM devnet: serve it over JSON-RPC for wallets and tools."""
+    """The embedded EVM devnet: serve it to wallets and tools, inspect it, reset it."""
 
 
 @devnet.command("serve")
@@ -39,48 +38,36 @@ def devnet() -> None:
     show_default=True,
     help="TCP port on 127.0.0.1; 0 picks a free one.",
 )
+@state_option
 @click.option(
-    "--state",
-    "state_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Replay the chain from this file if it exists, and save it there on exit.",
+    "--ephemeral", is_flag=True, help="Serve a fresh genesis devnet in memory; save nothing."
 )
 @click.option(
     "--json", "as_json", is_flag=True, help="Print the URL and accounts as one JSON line."
 )
-def serve_command(port: int, state_path: Path | None, as_json: bool) -> None:
-    """Serve a devnet over HTTP JSON-RPC until Ctrl-C."""
+def serve_command(port: int, state_dir: Path | None, ephemeral: bool, as_json: bool) -> None:
+    """Serve the devnet (genesis market, saved state) over HTTP JSON-RPC until Ctrl-C."""
     from swarmfi.chain.server import DevnetHTTPServer
+    from swarmfi.chain.sync import run_sync
 
-    node, start = _funded_node()
-    if state_path is not None and state_path.exists():
-        _replay(node, state_path)
+    chain = open_for_serving(state_dir, ephemeral)
     try:
-        server = DevnetHTTPServer(node, "127.0.0.1", port)
-    except OSError as exc:
-        raise UserInputError(
-            f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
-            hint="pick another port with --port, or --port 0 for any free one",
-        ) from None
-    _announce(server.url, node, as_json)
-    _run_until_stopped(server)
-    if state_path is not None:
-        _save(node.history[start:], node.chain_id, state_path)
+        try:
+            server = DevnetHTTPServer(chain.node, "127.0.0.1", port)
+        except OSError as exc:
+            raise UserInputError(
+                f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
+                hint="pick another port with --port, or --port 0 for any free one",
+            ) from None
+        server.lock = chain.lock  # one lock for the server threads and the state saver
+        _announce(server.url, chain.node, as_json)
+        with autosave(chain):
+            _run_until_stopped(server)
+    finally:
+        run_sync(chain.close())
     if not as_json:
-        console.print("devnet stopped" + (f"; state saved to {state_path}" if state_path else ""))
-
-
-def _funded_node() -> tuple[DevnetNode, int]:
-    """A node with the ten test accounts funded; also where its own history starts."""
-    from swarmfi.chain.node import DevnetNode
-    from swarmfi.chain.wallet import test_accounts
-
-    addresses = [signer.address for signer in test_accounts(10)]
-    node = DevnetNode(accounts=addresses)
-    for address in addresses:
-        node.fund(address, TEST_ACCOUNT_ETH * 10**18)
-    return node, len(node.history)
+        saved = "" if ephemeral else f"; state saved in {resolve_state_dir(state_dir)}"
+        console.print("devnet stopped" + saved, highlight=False)
 
 
 def _announce(url: str, node: DevnetNode, as_json: bool) -> None:
@@ -114,29 +101,6 @@ def _run_until_stopped(server: Any) -> None:
 
 def _raise_interrupt(signum: int, frame: Any) -> None:
     raise KeyboardInterrupt
-
-
-def _replay(node: DevnetNode, path: Path) -> None:
-    from swarmfi.chain.node_rpc import RpcError
-
-    try:
-        saved = json.loads(path.read_text())
-        if saved.get("version") != STATE_VERSION or saved.get("chain_id") != node.chain_id:
-            raise ValueError(f"not a version {STATE_VERSION} devnet state for this chain")
-        node.replay(saved["history"])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RpcError) as exc:
-        raise StateError(
-            f"the devnet state file {path} is unreadable: {exc}",
-            hint="move it away or delete it to start a fresh devnet",
-        ) from None
-
-
-def _save(history: list[dict[str, Any]], chain_id: int, path: Path) -> None:
-    data = {"version": STATE_VERSION, "chain_id": chain_id, "history": history}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(data))
-    os.replace(temporary, path)
 
 
 def register(group: click.Group) -> None:

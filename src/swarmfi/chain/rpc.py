@@ -13,6 +13,8 @@ import time
 from decimal import Decimal
 from typing import Any, Protocol
 
+from eth_utils import to_checksum_address
+
 from swarmfi.chain.base import (
     LendingPosition,
     Log,
@@ -206,7 +208,7 @@ class JsonRpcChain:
 def _receipt(data: dict[str, Any]) -> Receipt:
     logs = tuple(
         Log(
-            entry["address"],
+            to_checksum_address(entry["address"]),
             tuple(bytes.fromhex(t[2:]) for t in entry["topics"]),
             bytes.fromhex(entry["data"][2:]),
         )
