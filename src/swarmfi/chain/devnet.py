@@ -19,16 +19,16 @@ import contextlib
 import fcntl
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from swarmfi.chain import genesis
-from swarmfi.chain.base import Receipt, Registry, Simulation, TxRequest
+from swarmfi.chain.base import Registry, Simulation, TxRequest
 from swarmfi.chain.rpc import JsonRpcChain, RpcFailure
 from swarmfi.chain.simulation import simulate_on_evm
 from swarmfi.chain.state import StateDump, StateTracker, read_dump, read_file, write_dump
 from swarmfi.chain.state import write_file as write_state_file
-from swarmfi.chain.wallet import Signer
 from swarmfi.errors import StateError, UserInputError
 
 CHAIN_FILE = "chain.state"
@@ -68,19 +68,22 @@ def start_clock(node: Any) -> None:
 
 
 class InProcess:
-    """The Transport for a node in this process; `lock` serialises node access."""
+    """The Transport for a node in this process; `lock` serialises node access and
+    `after` runs after every request (the devnet saves its state there if it changed)."""
 
-    def __init__(self, node: Any, lock: threading.Lock) -> None:
-        self.node, self.lock = node, lock
+    def __init__(self, node: Any, lock: threading.Lock, after: Callable[[], None]) -> None:
+        self.node, self.lock, self.after = node, lock, after
 
     async def request(self, method: str, params: list[Any]) -> Any:
         from swarmfi.chain.node_rpc import RpcError
 
-        with self.lock:
-            try:
+        try:
+            with self.lock:
                 return self.node.call(method, params)
-            except RpcError as exc:
-                raise RpcFailure(exc.code, exc.message, exc.data) from None
+        except RpcError as exc:
+            raise RpcFailure(exc.code, exc.message, exc.data) from None
+        finally:
+            self.after()
 
     async def close(self) -> None:
         return None
@@ -217,7 +220,7 @@ class DevnetChain(JsonRpcChain):
         self.node = node
         self.lock = threading.Lock()
         self.store = store
-        super().__init__(InProcess(node, self.lock), registry)
+        super().__init__(InProcess(node, self.lock, self.persist), registry)
 
     async def simulate(self, txs: list[TxRequest]) -> Simulation:
         """Run `txs` on a snapshot of the node's EVM in the pending block; nothing persists."""
@@ -225,14 +228,15 @@ class DevnetChain(JsonRpcChain):
             self.node.enter_pending_block()
             return await simulate_on_evm(self.node.evm, self.registry, txs)
 
-    async def send(self, tx: TxRequest, signer: Signer) -> Receipt:
-        try:
-            return await super().send(tx, signer)
-        finally:
-            self.persist()
+    async def advance(self, seconds: int) -> int:
+        """Move the devnet's clock forward by `seconds` and mine a block; its number."""
+        await self.rpc("evm_increaseTime", [seconds])
+        await self.rpc("evm_mine", [])
+        return await self.block_number()
 
     def persist(self) -> None:
-        """Save the state now if it changed (a no-op for an in-memory devnet)."""
+        """Save the state if it changed since the last save (no-op for an in-memory devnet).
+        Runs after every request, so raw sends through `rpc` are saved too."""
         if self.store is not None:
             with self.lock:
                 self.store.save(self.node)
