@@ -14,9 +14,8 @@ STATE_HELP = "Devnet state directory (default: ~/.swarmfi/devnet, or $SWARMFI_HO
 
 
 def _open(state: Path | None, account: int) -> tuple[Any, Any, Any, Any]:
-    from swarmfi.chain.devnet import open_devnet
-
     from swarmfi import paths
+    from swarmfi.chain.devnet import open_devnet
     from swarmfi.chain.wallet import test_account
     from swarmfi.guard.policy import load_policy
     from swarmfi.ledger.store import Ledger
@@ -123,9 +122,8 @@ def _print_balances(data: dict[str, str]) -> None:
 
 
 async def _balances(state: Path | None, account: int) -> dict[str, str]:
-    from swarmfi.chain.devnet import open_devnet
-
     from swarmfi.agents.context import to_units
+    from swarmfi.chain.devnet import open_devnet
     from swarmfi.chain.wallet import test_account
 
     chain = open_devnet(state)
