@@ -138,7 +138,7 @@ def test_cli_serve_prints_url_and_funded_accounts_and_stops_on_ctrl_c(tmp_path: 
         assert (
             call(info["url"], "eth_getBalance", info["accounts"][9], "latest")["result"] == "0x2a"
         )
-        assert call(info["url"], "eth_blockNumber")["result"] == "0x1"
+        assert call(info["url"], "eth_blockNumber")["result"] == "0x2"  # genesis seal + mine
     finally:
         assert stop(process) == 0
 
