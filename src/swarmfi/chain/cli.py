@@ -59,7 +59,6 @@ def serve_command(port: int, state_dir: Path | None, ephemeral: bool, as_json: b
                 f"cannot listen on 127.0.0.1:{port}: {exc.strerror}",
                 hint="pick another port with --port, or --port 0 for any free one",
             ) from None
-        server.lock = chain.lock  # one lock for the server threads and the state saver
         _announce(server.url, chain.node, as_json)
         with autosave(chain):
             _run_until_stopped(server)

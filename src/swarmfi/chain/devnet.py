@@ -18,7 +18,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -71,7 +70,7 @@ class InProcess:
     """The Transport for a node in this process; `lock` serialises node access and
     `after` runs after every request (the devnet saves its state there if it changed)."""
 
-    def __init__(self, node: Any, lock: threading.Lock, after: Callable[[], None]) -> None:
+    def __init__(self, node: Any, lock: Any, after: Callable[[], None]) -> None:
         self.node, self.lock, self.after = node, lock, after
 
     async def request(self, method: str, params: list[Any]) -> Any:
@@ -218,7 +217,7 @@ class DevnetChain(JsonRpcChain):
 
     def __init__(self, node: Any, registry: Registry, store: DevnetStore | None = None) -> None:
         self.node = node
-        self.lock = threading.Lock()
+        self.lock = node.lock  # the node's re-entrant lock: shared with its HTTP server
         self.store = store
         super().__init__(InProcess(node, self.lock, self.persist), registry)
 
