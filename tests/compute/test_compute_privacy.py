@@ -18,7 +18,9 @@ def test_balances_and_positions_are_sensitive():
     assert sensitive_reason(msgs("what is my balance?"))
     assert sensitive_reason(msgs("close my position on the lending market"))
     assert sensitive_reason(msgs("我的余额是多少"))
-    assert sensitive_reason(msgs("health factor after borrowing 100 DAI?"))
+    assert sensitive_reason(msgs("what is my health factor after borrowing 100 DAI?"))
+    assert sensitive_reason(msgs("I hold 3.2 ETH and 1,000 USDC, what should I do"))
+    assert sensitive_reason(msgs("我有5个ETH"))
     assert sensitive_reason(msgs('{"balance": "12.5"}', role="system"))
 
 
@@ -31,6 +33,8 @@ def test_plain_instructions_are_not_sensitive():
     assert sensitive_reason(msgs("把1个ETH换成USDC，滑点1%")) is None
     template = 'query is one of "price", "balance", "position"'
     assert sensitive_reason(msgs(template, role="system")) is None
+    assert sensitive_reason(msgs(template, role="user")) is None
+    assert sensitive_reason(msgs("if the health factor drops below 1.2, repay 100 DAI")) is None
 
 
 def test_marking_forces_but_false_never_relaxes():

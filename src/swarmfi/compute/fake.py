@@ -1,7 +1,8 @@
 """A real OpenAI-compatible HTTP server on loopback, for tests, benchmarks and demos.
 
 It speaks `POST /v1/chat/completions` (plain JSON and SSE streaming) and
-`GET /v1/models`, records every request it receives (`requests`), and answers
+`GET /v1/models` (and `GET /_fake/stats`: request count, most calls in flight at
+once), records every request it receives (`requests`), and answers
 from a script: queued `Reply`s first, then a default (a `Reply`, a string, or a
 function of the request body). Each reply can be slow, fail with any status and
 headers (429 + Retry-After, 500 …), send malformed JSON, or drop the connection.
@@ -22,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -31,6 +33,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from swarmfi.errors import ComputeProviderError
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,8 @@ class FakeOpenAI:
         self.model = model
         self.requests: list[Seen] = []
         self._queue: deque[Reply | str] = deque()
+        self.in_flight = 0
+        self.max_in_flight = 0
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -111,6 +117,7 @@ class FakeOpenAI:
         app = web.Application()
         app.router.add_post("/v1/chat/completions", self._chat)
         app.router.add_get("/v1/models", self._models)
+        app.router.add_get("/_fake/stats", self._stats)
         self._runner = web.AppRunner(
             app, access_log=None, handle_signals=False, shutdown_timeout=0.5
         )
@@ -165,7 +172,19 @@ class FakeOpenAI:
             {"object": "list", "data": [{"id": self.model, "object": "model"}]}
         )
 
+    async def _stats(self, request: web.Request) -> web.Response:
+        stats = {"requests": len(self.requests), "max_in_flight": self.max_in_flight}
+        return web.json_response(stats)
+
     async def _chat(self, request: web.Request) -> web.StreamResponse:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._answer_chat(request)
+        finally:
+            self.in_flight -= 1
+
+    async def _answer_chat(self, request: web.Request) -> web.StreamResponse:
         body = await _json_body(request)
         self.requests.append(Seen(request.path, body, dict(request.headers), time.time()))
         reply = self._next(body or {})
@@ -286,6 +305,26 @@ def _chunk(model: str, delta: dict[str, Any], finish: str | None) -> dict[str, A
 
 def _sse(data: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(data, ensure_ascii=False).encode() + b"\n\n"
+
+
+@contextlib.contextmanager
+def serve_in_subprocess(latency_s: float = 0.0, text: str = "ok") -> Iterator[str]:
+    """Run the fake in its own process (its CPU apart from the caller's); yield its URL."""
+    cmd = [sys.executable, "-m", "swarmfi.compute.fake", "--latency", str(latency_s)]
+    proc = subprocess.Popen([*cmd, "--text", text], stdout=subprocess.PIPE, text=True)
+    try:
+        url = proc.stdout.readline().strip() if proc.stdout else ""
+        if not url.startswith("http"):
+            raise ComputeProviderError(
+                "the fake OpenAI server did not start",
+                "run `python -m swarmfi.compute.fake` by hand to see why",
+            )
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        if proc.stdout:
+            proc.stdout.close()
 
 
 def main(argv: list[str] | None = None) -> None:

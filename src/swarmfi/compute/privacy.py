@@ -6,12 +6,14 @@ cheaper provider, a false negative leaks the user's wallet to a third party.
 
 - Every message (system prompts too): an 0x address (40 hex), a 64-hex secret,
   or structured wallet data such as `balance: 1.5` / `"debt": "200"`.
-- The caller's messages (every role but `system`): also any word about holdings:
-  balance, position, collateral, debt, health factor, portfolio, holdings, net
-  worth, seed phrase, private key, 余额, 持仓, 仓位, 抵押, 债务, 健康因子, 资产, 私钥, 助记词.
-System prompts are swarmfi's own templates (the intent parser's describes the
-"balance" query); a caller who puts wallet data into one passes `sensitive=True`
-— and an address there is caught anyway. `sensitive=False` never turns the check off.
+- The caller's messages (every role but `system`): also the user's own holdings —
+  "my balance", "our positions", "my health factor", "I hold 3 ETH", "I have 2,000
+  USDC", seed phrases and private keys; in Chinese 余额, 持仓, 仓位, 私钥, 助记词,
+  我的抵押/债务/健康因子/资产/钱包, 我有/我持有 + a number.
+Bare words such as the query name "balance" in a schema or a validation message
+are not wallet data; system prompts are swarmfi's own templates. A caller who
+puts wallet data into a message in another form passes `sensitive=True`.
+`sensitive=False` never turns the check off.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ _WALLET_DATA = re.compile(
     r"(?i)\b(?:balance|position|collateral|debt|holding|supplied|borrowed)s?\b\W{0,3}[:=]\s*\"?\d"
 )
 _WALLET_WORDS = re.compile(
-    r"(?i)\b(?:balances?|positions?|collateral|debts?|health[ _-]?factor|portfolio|holdings?"
-    r"|net[ _-]?worth|seed[ _-]?phrase|mnemonic|private[ _-]?key)\b"
-    r"|余额|持仓|仓位|抵押|债务|健康因子|资产|私钥|助记词"
+    r"(?i)\b(?:my|our|mine|your)\s+(?:\w+\s+){0,2}?(?:balances?|positions?|collateral"
+    r"|debts?|loans?|health[ _-]?factor|portfolio|holdings?|net[ _-]?worth|wallet)\b"
+    r"|\b(?:i|we)\s+(?:have|hold|own|holds?)\b[^.\n]{0,40}?\d"
+    r"|\b(?:seed[ _-]?phrase|mnemonic|private[ _-]?key)\b"
+    r"|余额|持仓|仓位|私钥|助记词|我的(?:抵押|债务|健康因子|资产|钱包)|我(?:有|持有)[^。\n]{0,20}?\d"
 )
 
 

@@ -88,6 +88,8 @@ def _messages(request: ChatRequest, fmt: AnswerFormat) -> list[dict[str, Any]]:
 
 def _json_instruction(request: ChatRequest, fmt: AnswerFormat) -> str | None:
     if request.schema is not None and fmt != "json_schema":
+        if request.schema.instruction:
+            return request.schema.instruction
         schema = json.dumps(request.schema.schema, ensure_ascii=False, separators=(",", ":"))
         return f"Answer with one JSON object that follows this JSON Schema, nothing else:\n{schema}"
     if request.json_mode and fmt == "text":

@@ -24,9 +24,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from swarmfi.compute.client import ChatClient
+from swarmfi.compute.client import ChatClient, Endpoint
 from swarmfi.compute.failures import ChatError, missing_key_error
 from swarmfi.compute.privacy import sensitive_reason
 from swarmfi.compute.protocol import (
@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     from swarmfi.compute.streaming import ChatStream
 
 T = TypeVar("T")
+FLUSH_AFTER_S = 0.25  # accounting is committed this long after a call, at the latest
 NO_RETRY_COOLDOWN = frozenset({400, 413, 422})  # the request's fault, not the provider's
 
 
@@ -59,8 +60,7 @@ class _Health:
     cooled_until: float = 0.0
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """The providers one call may use, best first, and why it is sensitive (if it is)."""
 
     providers: tuple[Provider, ...]
@@ -109,6 +109,9 @@ class Router:
         self.spent_run = 0.0
         self._day: tuple[str, float] | None = None
         self._health = {p.name: _Health() for p in self.providers}
+        self._flush_handle: asyncio.TimerHandle | None = None
+        self._enabled = [p for p in self.providers if p.enabled]
+        self._endpoints: dict[str, Endpoint] = {}
 
     @classmethod
     def from_registry(cls, registry: Registry, **overrides: Any) -> Router:
@@ -171,7 +174,7 @@ class Router:
         body, fmt = build_body(provider, request)
         started = self.clock()
         try:
-            data = await self.client.complete(provider.endpoint(self.environ), body)
+            data = await self.client.complete(self._endpoint(provider), body)
             completion = completion_from_answer(
                 provider,
                 request,
@@ -193,19 +196,29 @@ class Router:
         reason = "the caller marked it sensitive" if sensitive else None
         reason = reason or sensitive_reason(request.messages)
         pool = self._private(self._serving(request.model), reason)
-        keyed = [p for p in pool if p.has_key(self.environ)]
+        keyed = [p for p in pool if self._endpoint(p).api_key or not p.api_key_env]
         if not keyed:
             raise self._no_keys(pool)
         est_in = request.input_tokens_estimate()
         est_out = request.max_tokens or self.expected_output_tokens
         route = Route(tuple(keyed), reason, est_in, est_out)
-        affordable = [p for p in keyed if self._budget_breach(p, route) is None]
-        if not affordable:
-            raise self._over_budget(keyed[0], route)
-        return Route(tuple(self._ordered(affordable, est_in, est_out)), reason, est_in, est_out)
+        if self.budget.limited:
+            keyed = [p for p in keyed if self._budget_breach(p, route) is None]
+            if not keyed:
+                raise self._over_budget(route.providers[0], route)
+        if len(keyed) == 1:
+            return route if len(route.providers) == 1 else Route(tuple(keyed), *route[1:])
+        return Route(tuple(self._ordered(keyed, est_in, est_out)), reason, est_in, est_out)
+
+    def _endpoint(self, provider: Provider) -> Endpoint:
+        """The provider's endpoint, its key read from the environment once per router."""
+        endpoint = self._endpoints.get(provider.name)
+        if endpoint is None:
+            endpoint = self._endpoints[provider.name] = provider.endpoint(self.environ)
+        return endpoint
 
     def _serving(self, model: str | None) -> list[Provider]:
-        pool = [p for p in self.providers if p.enabled and (model is None or model in p.models)]
+        pool = [p for p in self._enabled if model is None or model in p.models]
         if not pool:
             what = f"serves model {model!r}" if model else "is configured"
             raise ComputeProviderError(
@@ -272,6 +285,8 @@ class Router:
         return self._day[1]
 
     def _budget_breach(self, provider: Provider, route: Route) -> str | None:
+        if not self.budget.limited:
+            return None
         estimate = provider.estimate(route.input_tokens, route.output_tokens)
         return self.budget.allows(self.spent_run, self.spent_day(), estimate)
 
@@ -320,6 +335,7 @@ class Router:
         self._day = (self._day[0], self._day[1] + cost) if self._day else None
         if self.usage is None:
             return
+        self._schedule_flush()
         usage = completion.usage if completion else None
         self.usage.record(
             CallRecord(
@@ -359,7 +375,22 @@ class Router:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def _schedule_flush(self) -> None:
+        if self._flush_handle is None and self.usage is not None:
+            loop = asyncio.get_running_loop()
+            self._flush_handle = loop.call_later(FLUSH_AFTER_S, self.flush_usage)
+
+    def flush_usage(self) -> None:
+        """Commit the accounted calls (done shortly after each call and on close)."""
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        if self.usage is not None:
+            self.usage.flush()
+
     async def aclose(self) -> None:
+        """Commit the accounting and close the connections (the router stays usable)."""
+        self.flush_usage()
         await self.client.aclose()
 
     async def __aenter__(self) -> Router:

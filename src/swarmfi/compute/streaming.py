@@ -42,7 +42,7 @@ class ChatStream:
                 continue
             body, fmt = build_body(provider, self.request, stream=True)
             started = router.clock()
-            chunks = router.client.stream(provider.endpoint(router.environ), body)
+            chunks = router.client.stream(router._endpoint(provider), body)
             async with contextlib.aclosing(chunks):
                 try:
                     first = await anext(chunks, None)

@@ -57,11 +57,16 @@ class Completion:
 
 @dataclass(frozen=True)
 class Schema:
-    """A JSON Schema the answer must follow, with the name providers want for it."""
+    """A JSON Schema the answer must follow, with the name providers want for it.
+
+    Providers that cannot enforce it (no json_schema capability) get `instruction`
+    in the system prompt instead, or the schema itself when `instruction` is None.
+    """
 
     schema: Mapping[str, Any]
     name: str = "answer"
     strict: bool = False
+    instruction: str | None = None
     kind: Literal["schema"] = field(default="schema", repr=False)
 
 

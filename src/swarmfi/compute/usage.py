@@ -8,6 +8,7 @@ given path). Days are UTC. `swarmfi usage [--json]` reads `summary()`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sqlite3
 import time
@@ -19,6 +20,11 @@ from typing import Any, Literal
 from swarmfi.compute.providers import swarmfi_home
 from swarmfi.errors import StateError
 
+_INSERT = (
+    "INSERT INTO calls (ts, day, run_id, provider, model, privacy, sensitive, ok,"
+    " input_tokens, output_tokens, estimated, cost_usd, latency_s, error)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY,
@@ -67,7 +73,13 @@ class CallRecord:
 
 
 def utc_day(ts: float) -> str:
-    return dt.datetime.fromtimestamp(ts, dt.UTC).strftime("%Y-%m-%d")
+    """The UTC date of a Unix time, as YYYY-MM-DD."""
+    return _day_name(int(ts // 86400))
+
+
+@functools.lru_cache(maxsize=16)
+def _day_name(day_number: int) -> str:
+    return (dt.date(1970, 1, 1) + dt.timedelta(days=day_number)).isoformat()
 
 
 def default_usage_path(environ: Mapping[str, str] = os.environ) -> Path:
@@ -76,37 +88,43 @@ def default_usage_path(environ: Mapping[str, str] = os.environ) -> Path:
 
 
 class UsageStore:
-    """Append-only call log with per-day and per-run sums."""
+    """Append-only call log with per-day and per-run sums.
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    Rows are written in batches (every `commit_every` rows, and by `flush()`, which
+    the router calls shortly after a call and when it closes): a commit costs more
+    than the rest of the router's work. Every read flushes first.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, commit_every: int = 64) -> None:
         self.path = Path(path).expanduser() if path is not None else default_usage_path()
+        self.commit_every = commit_every
+        self._rows: list[tuple[Any, ...]] = []
         self._db = _connect(self.path)
 
     def record(self, call: CallRecord) -> None:
-        self._db.execute(
-            "INSERT INTO calls (ts, day, run_id, provider, model, privacy, sensitive, ok,"
-            " input_tokens, output_tokens, estimated, cost_usd, latency_s, error)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                call.ts,
-                call.day,
-                call.run_id,
-                call.provider,
-                call.model,
-                call.privacy,
-                int(call.sensitive),
-                int(call.ok),
-                call.input_tokens,
-                call.output_tokens,
-                int(call.estimated),
-                call.cost_usd,
-                call.latency_s,
-                call.error,
-            ),
-        )
-        self._db.commit()
+        """Buffer one call; committed by `flush()` or once `commit_every` are buffered."""
+        self._rows.append(
+            (call.ts, call.day, call.run_id, call.provider, call.model, call.privacy,
+             int(call.sensitive), int(call.ok), call.input_tokens, call.output_tokens,
+             int(call.estimated), call.cost_usd, call.latency_s, call.error)
+        )  # fmt: skip
+        if len(self._rows) >= self.commit_every:
+            self.flush()
+
+    @property
+    def pending(self) -> int:
+        return len(self._rows)
+
+    def flush(self) -> None:
+        """Write and commit the buffered calls."""
+        if not self._rows:
+            return
+        rows, self._rows = self._rows, []
+        with self._db:
+            self._db.executemany(_INSERT, rows)
 
     def spent_day(self, day: str | None = None) -> float:
+        self.flush()
         row = self._db.execute(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE day = ?",
             (day or utc_day(time.time()),),
@@ -114,12 +132,14 @@ class UsageStore:
         return float(row[0])
 
     def spent_run(self, run_id: str) -> float:
+        self.flush()
         row = self._db.execute(
             "SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE run_id = ?", (run_id,)
         ).fetchone()
         return float(row[0])
 
     def calls(self, run_id: str | None = None) -> list[dict[str, Any]]:
+        self.flush()
         where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
         cur = self._db.execute(f"SELECT * FROM calls {where} ORDER BY id", args)
         names = [d[0] for d in cur.description]
@@ -127,6 +147,7 @@ class UsageStore:
 
     def summary(self, days: int | None = None) -> list[dict[str, Any]]:
         """Per day and provider: calls, failures, tokens, cost; newest day first."""
+        self.flush()
         since = utc_day(time.time() - 86400 * (days - 1)) if days else "0000-00-00"
         cur = self._db.execute(
             "SELECT day, provider, model, privacy, COUNT(*), SUM(1 - ok), SUM(input_tokens),"
@@ -150,6 +171,7 @@ class UsageStore:
         return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
 
     def close(self) -> None:
+        self.flush()
         self._db.close()
 
 
@@ -174,6 +196,10 @@ class Budget:
 
     run_usd: float | None = None
     day_usd: float | None = None
+
+    @property
+    def limited(self) -> bool:
+        return self.run_usd is not None or self.day_usd is not None
 
     def allows(self, spent_run: float, spent_day: float, estimate: float) -> str | None:
         """None if a call estimated at `estimate` fits; else which budget it would break."""
