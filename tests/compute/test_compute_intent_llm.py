@@ -217,3 +217,23 @@ def test_llm_backend_is_registered_with_the_intent_registry(fake_env):
         fake_env(url)
         assert parse_dict("100 usdc -> eth", "llm") == SWAP
         assert parse_dict("100 usdc -> eth", "hybrid") == SWAP
+
+
+def test_swarmfi_parse_and_eval_with_the_llm_backends(fake_env, tmp_path, capsys):
+    from swarmfi import cli
+
+    cases = tmp_path / "cases.jsonl"
+    bridge = {"error": {"kind": "unsupported", "message": ""}}
+    embedded_ok = {"steps": [dict(SWAP["steps"][0], amount={"value": "5"})], "schedule": None}
+    lines = [("100 usdc -> eth", SWAP), ("swap 5 USDC for ETH", embedded_ok),
+             ("bridge 100 USDC to Base", bridge)]  # fmt: skip
+    cases.write_text("".join(json.dumps({"text": t, "expect": e}) + "\n" for t, e in lines))
+    fake = FakeOpenAI(answer(SWAP))
+    with fake.running() as url:
+        fake_env(url)
+        assert cli.run(["parse", "--parser", "llm", "--json", "100 usdc -> eth"]) == 0
+        assert json.loads(capsys.readouterr().out) == SWAP
+        assert cli.run(["eval", "intents", "--parser", "hybrid", "--json", str(cases)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["passed"], report["total"]) == (3, 3)
+    assert len(fake.chat_requests()) == 2  # the parse, and the one case hybrid escalated

@@ -106,9 +106,9 @@ def _word_value(run: list[str]) -> int:
 
 
 def _chinese(text: str, found: set[Decimal]) -> None:
-    for word, value in _ZH_SHARES.items():
+    for word, share in _ZH_SHARES.items():
         if word in text:
-            found.add(Decimal(value))
+            found.add(Decimal(share))
     for match in _ZH_RUN.finditer(text):
         value = Decimal(zh_integer(match[2]))
         found.add(value)
