@@ -41,7 +41,7 @@ _DST = {"swap": ("to", "for"), "sell": ("to", "for"), "spend": ("on", "for", "to
 def swap(items: list[Item], verb: Tok, mode: str, prior: list[Step]) -> tuple[Step, set[int]]:
     """swap / exchange / convert / sell (mode "sell") / buy (mode "buy") / spend."""
     rs = roles(items, verb)
-    src, dst = _swap_roles(rs, mode)
+    src, dst = _swap_roles(rs, mode, items.index(verb))
     if src is not None and dst is not None and src.np.worth and not dst.np.has_token:
         dst = None
     if dst is not None and dst.np.worth and dst.np.unit_token is not None:
@@ -50,12 +50,16 @@ def swap(items: list[Item], verb: Tok, mode: str, prior: list[Step]) -> tuple[St
     return step, _used(src, dst)
 
 
-def _swap_roles(rs: list[Role], mode: str) -> tuple[Role | None, Role | None]:
+def _swap_roles(rs: list[Role], mode: str, verb_at: int) -> tuple[Role | None, Role | None]:
     dst = _pick(rs, _DST[mode], "token to receive")
     if dst is None and mode in ("swap", "sell"):
-        pre, direct = _pick(rs, ("ba", "pre"), "token"), _pick(rs, ("direct",), "token")
-        if pre is not None and direct is not None:  # 1个ETH换USDC
-            return pre, direct
+        direct = _pick(rs, ("direct",), "token")
+        before = _pick([r for r in rs if r.index < verb_at], ("ba", "pre", "with"), "token")
+        if before is not None and direct is not None:  # 1个ETH换USDC, 用500 USDT换DAI
+            return before, direct
+        after = _pick([r for r in rs if r.index > verb_at], ("with",), "token")
+        if mode == "swap" and direct is not None and after is not None:  # swap 1 ETH with USDC
+            return direct, after
     src_roles = tuple(r for r in _SRC[mode] if dst is None or r != dst.role)
     src = _pick([r for r in rs if r is not dst], src_roles, "token to spend")
     return src, dst
@@ -91,6 +95,8 @@ def _swap_step(src: NP | None, dst: NP | None, prior: list[Step]) -> Step:
         raise ambiguous("say which token to spend")
     if token_out is None:
         raise ambiguous("say which token to get")
+    if token_in == token_out:
+        raise invalid(f"swapping {token_in} into itself does nothing: name two different tokens")
     if in_amount is not None and out_amount is not None:
         raise ambiguous(
             "give the amount of one side only (a fixed price would be a limit order, "
@@ -156,6 +162,21 @@ def _recipient(items: list[Item], rs: list[Role]) -> tuple[str | None, int]:
     return None, -1
 
 
+def merge_names(toks: list[Tok]) -> list[Tok]:
+    """ "给张三转…": unknown characters and numerals right after 给/向/转给 form one name."""
+    out: list[Tok] = []
+    for tok in toks:
+        prev = out[-1] if out else None
+        part = tok.tag == "cjk" or (tok.tag == "num" and not tok.text.isascii())
+        glued = prev is not None and prev.end == tok.start and prev.tag == "cjk"
+        after_marker = len(out) >= 2 and out[-2].tag in ("p.give", "p.to")
+        if part and glued and prev is not None and after_marker:
+            out[-1] = Tok("cjk", prev.text + tok.text, prev.start, tok.end)
+            continue
+        out.append(tok)
+    return out
+
+
 def _bare_name(np: NP) -> bool:
     return not np.has_qty and len(np.toks) == 1 and np.toks[0].tag in ("word", "cjk")
 
@@ -163,10 +184,13 @@ def _bare_name(np: NP) -> bool:
 def _name(tok: Tok) -> str:
     if tok.tag == "d.my" or tok.text.lower() in _SELF:
         raise ambiguous("say the recipient's 0x address or address-book name")
-    problem = canon.recipient_problem(tok.text)
+    name = tok.text
+    if name.lower().endswith(("'s", "’s")) and len(name) > 2:
+        name = name[:-2]  # "Bob's wallet"
+    problem = canon.recipient_problem(name)
     if problem:
         raise invalid(problem)
-    return tok.text
+    return name
 
 
 def _address(text: str) -> str:
@@ -204,7 +228,7 @@ def lending(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tup
     rs = roles(items, verb)
     used = {r.index for r in rs if _venue(r)}
     main = [r for r in rs if r.index not in used and r.role != "against"]
-    used |= {r.index for r in rs if r.role == "against" and r.np.token}
+    used |= {r.index for r in rs if r.role == "against" and r.np.has_token}
     phrase = _implicit(main[0] if len(main) == 1 else None, prior) if len(main) <= 1 else None
     if phrase is None:
         raise ambiguous(f"say how much of which token to {_VERBS[action]}")

@@ -94,6 +94,33 @@ def _np_tag(tok: Tok) -> str | None:
 
 def chunk(toks: list[Tok]) -> list[Item]:
     """Group tokens into NPs and loose tokens (fillers already removed)."""
+    return _merge_in(_chunk(toks))
+
+
+def _merge_in(items: list[Item]) -> list[Item]:
+    """ "half of my debt in DAI": a quantity without a token, then "in" a token."""
+    out: list[Item] = []
+    for item in items:
+        if (
+            isinstance(item, NP)
+            and len(out) >= 2
+            and isinstance(out[-1], Tok)
+            and out[-1].text.lower() == "in"
+            and isinstance(out[-2], NP)
+            and out[-2].has_qty
+            and not out[-2].has_token
+            and item.token is not None
+            and not item.has_qty
+        ):
+            out.pop()
+            out[-1].token, out[-1].token_tok = item.token, item.token_tok
+            out[-1].toks.extend(item.toks)
+            continue
+        out.append(item)
+    return out
+
+
+def _chunk(toks: list[Tok]) -> list[Item]:
     items: list[Item] = []
     current: NP | None = None
     for i, tok in enumerate(toks):

@@ -34,8 +34,8 @@ class Tok:
 _SCAN = re.compile(
     r"""
     (?P<addr>0[xX][0-9A-Za-z]*)
+   |(?P<word>(?i:1inch)(?![A-Za-z0-9])|[A-Za-z_][A-Za-z0-9_]*(?:['’.][A-Za-z0-9_]+)*)
    |(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suf>(?:bn|mm|[kKmMbB])(?![A-Za-z0-9]))?
-   |(?P<word>[A-Za-z_][A-Za-z0-9_]*(?:['’.][A-Za-z0-9_]+)*)
    |(?P<cjk>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)
    |(?P<op><=|>=|=<|=>|->|-->|→|≤|≥|<|>)
    |(?P<punct>[,;!?。；！？、\n]|\.(?!\d))

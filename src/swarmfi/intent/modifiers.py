@@ -199,7 +199,8 @@ def _schedule(s: _Sched) -> dict[str, int | None] | None:
 
 OPS = {"o.lt": "<", "o.le": "<=", "o.gt": ">", "o.ge": ">="}
 _SUBJECT = frozenset({"tok", "m.price", "m.supply", "m.borrow", "m.hf", "m.rate", "d.the",
-                      "d.my", "p.of", "n.token", "k.if", "r.it", "n.lending", "p.on"})  # fmt: skip
+                      "d.my", "p.of", "n.token", "k.if", "r.it", "n.lending", "p.on", "p.for",
+                      "o.move"})  # fmt: skip
 _VALUE_SKIP = frozenset({"d.the", "p.on", "d.a"})
 _STABLE_UNITS = frozenset({"USDC", "USDT", "DAI"})
 
@@ -259,6 +260,9 @@ def _condition(toks: list[Tok], i: int) -> Cond | None:
     anchor = toks[i]
     if anchor.tag in ("o.above", "o.below"):
         return _postfix_condition(toks, i)
+    after = _at(toks, i + 1)
+    if anchor.tag == "o.move" and after is not None and after.tag in OPS:
+        return None  # "drop under 1500": the comparison comes next
     start = _subject_start(toks, i)
     subject = toks[start:i]
     if not any(

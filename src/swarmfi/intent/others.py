@@ -30,11 +30,14 @@ def protect_launch(toks: list[Tok], text: str) -> list[Tok]:
     if verb is None:
         return toks
     toks = _protect_symbol(toks)
+    for tok in toks[verb:]:
+        if tok.tag == "v.supply" and tok.text.lower() == "supply":
+            tok.tag = "n.supply"  # "launch X ... supply 100 million"
     named = next((i for i, t in enumerate(toks) if t.tag == "n.name" and i > verb), None)
     start = (named if named is not None else verb) + 1
     while start < len(toks) and toks[start].tag in _LEAD and named is None:
         start += 1
-    end = _name_end(toks, start)
+    end = _name_end(toks, start, explicit=named is not None)
     if end > start:
         name = " ".join(text[toks[start].start : toks[end - 1].end].split())
         name = name.strip(" \"'“”‘’「」『』《》【】")
@@ -42,7 +45,7 @@ def protect_launch(toks: list[Tok], text: str) -> list[Tok]:
     return toks
 
 
-def _name_end(toks: list[Tok], start: int) -> int:
+def _name_end(toks: list[Tok], start: int, explicit: bool) -> int:
     if start < len(toks) and toks[start].text in _QUOTES:
         close = _QUOTES[toks[start].text]
         end = next((k for k in range(start + 1, len(toks)) if toks[k].text == close), -1)
@@ -53,7 +56,8 @@ def _name_end(toks: list[Tok], start: int) -> int:
         and toks[end].tag not in _NAME_STOP
         and toks[end].text not in ("(", "（", "$")
     ):
-        if toks[end].text == "的" or (toks[end].tag == "n.token" and not toks[end].text.isascii()):
+        chinese_noun = toks[end].tag == "n.token" and not toks[end].text.isascii()
+        if toks[end].text == "的" or (chinese_noun and not explicit):
             break
         end += 1
     return end

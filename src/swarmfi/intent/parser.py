@@ -287,7 +287,7 @@ def _dispatch(toks: list[Tok], prior: list[Step]) -> list[Step]:
     if special is not None:
         return special
     assert verb is not None
-    items = chunk(toks)
+    items = chunk(actions.merge_names(toks) if verb.tag == "v.send" else toks)
     step, used = _money(items, verb, prior)
     _leftovers(items, used, verb)
     return [step]
