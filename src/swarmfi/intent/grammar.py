@@ -98,23 +98,23 @@ def chunk(toks: list[Tok]) -> list[Item]:
 
 
 def _merge_in(items: list[Item]) -> list[Item]:
-    """ "half of my debt in DAI": a quantity without a token, then "in" a token."""
+    """"half of my debt in DAI": a quantity without a token, then "in" a token."""
     out: list[Item] = []
     for item in items:
+        owner = out[-2] if len(out) >= 2 else None
         if (
             isinstance(item, NP)
-            and len(out) >= 2
+            and isinstance(owner, NP)
             and isinstance(out[-1], Tok)
             and out[-1].text.lower() == "in"
-            and isinstance(out[-2], NP)
-            and out[-2].has_qty
-            and not out[-2].has_token
+            and owner.has_qty
+            and not owner.has_token
             and item.token is not None
             and not item.has_qty
         ):
             out.pop()
-            out[-1].token, out[-1].token_tok = item.token, item.token_tok
-            out[-1].toks.extend(item.toks)
+            owner.token, owner.token_tok = item.token, item.token_tok
+            owner.toks.extend(item.toks)
             continue
         out.append(item)
     return out
