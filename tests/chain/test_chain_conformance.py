@@ -33,8 +33,18 @@ E18 = 10**18
 def served(tmp_path_factory) -> Iterator[str]:
     state = tmp_path_factory.mktemp("served")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    command = [sys.executable, "-m", "swarmfi", "devnet", "serve", "--port", "0", "--json",
-               "--state", str(state)]
+    command = [
+        sys.executable,
+        "-m",
+        "swarmfi",
+        "devnet",
+        "serve",
+        "--port",
+        "0",
+        "--json",
+        "--state",
+        str(state),
+    ]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
     try:
         line = proc.stdout.readline() if proc.stdout else ""

@@ -47,8 +47,14 @@ SWAP_AND_PRINT = textwrap.dedent(
 
 def _in_subprocess(state, action: str) -> tuple[int, int]:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    done = subprocess.run([sys.executable, "-c", SWAP_AND_PRINT, str(state), action],
-                          capture_output=True, text=True, env=env, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SWAP_AND_PRINT, str(state), action],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=True,
+    )
     usdc, block = done.stdout.split()
     return int(usdc), int(block)
 
@@ -114,8 +120,16 @@ def test_cli_info_json_lists_addresses_and_never_keys(tmp_path, capsys):
     assert cli(["devnet", "info", "--json", "--state", str(tmp_path)]) == 0
     info = json.loads(capsys.readouterr().out)
     assert info["chain_id"] == 31337
-    assert set(info["contracts"]) == {"router", "factory", "weth", "lending", "oracle",
-                                      "governor", "govtoken", "launchpad"}
+    assert set(info["contracts"]) == {
+        "router",
+        "factory",
+        "weth",
+        "lending",
+        "oracle",
+        "governor",
+        "govtoken",
+        "launchpad",
+    }
     assert [t["symbol"] for t in info["tokens"]][:3] == ["USDC", "USDT", "DAI"]
     assert info["accounts"][0] == ME.address
     assert info["started"] is False

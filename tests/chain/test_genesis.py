@@ -46,8 +46,13 @@ def test_eth_swaps_up_to_ten_eth_move_prices_less_than_one_percent(chain, eth):
     router, weth = chain.registry.contract("router"), chain.registry.token("WETH").address
     for symbol, *_ in genesis.TOKENS:
         token = chain.registry.token(symbol)
-        amounts = _view(chain, router, "getAmountsOut(uint256,address[])",
-                        (eth * E18, [weth, token.address]), ["uint256[]"])
+        amounts = _view(
+            chain,
+            router,
+            "getAmountsOut(uint256,address[])",
+            (eth * E18, [weth, token.address]),
+            ["uint256[]"],
+        )
         got = Decimal(amounts[-1]) / 10**token.decimals
         fair = eth * run(chain.price_usd("ETH")) / run(chain.price_usd(symbol))
         assert Decimal("0.99") < got / fair < 1, symbol  # fee and impact together under 1 %
