@@ -154,15 +154,17 @@ def test_timeout_is_not_retried():
     assert "timeout_s" in error.hint
 
 
-def test_connection_refused_is_retried_then_reported():
+def test_connection_refused_is_reported_at_once():
     async def go():
         with pytest.raises(ChatError) as info:
-            async with client() as chat:
+            async with ChatClient(retry=RetryPolicy(retries=5, base_s=1.0)) as chat:
+                started = time.monotonic()
                 await chat.complete(endpoint(dead_url()), BODY)
-        return info.value
+        return info.value, time.monotonic() - started
 
-    error = run(go())
-    assert error.reason == "connection"
+    error, elapsed = run(go())
+    assert elapsed < 0.5  # five retries a second apart would take far longer
+    assert (error.reason, error.retryable) == ("refused", False)
     assert "cannot reach" in error.message
     assert "llama-server" in error.hint
 

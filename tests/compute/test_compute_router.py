@@ -272,7 +272,7 @@ def test_every_call_is_accounted_in_sqlite(tmp_path):
     done = run(go())
     rows = usage.calls("run-1")
     assert [(r["provider"], r["ok"], r["error"]) for r in rows] == [
-        ("down", 0, "connection"),
+        ("down", 0, "refused"),
         ("up", 1, None),
     ]
     up = rows[1]

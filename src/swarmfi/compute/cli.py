@@ -84,7 +84,23 @@ def _render_usage(data: dict[str, Any]) -> None:
 
 @click.group("llm")
 def llm_group() -> None:
-    """LLM compute providers: list them, or ask one through the router."""
+    """LLM compute providers: list them, or ask one through the router.
+
+    \b
+    Providers: presets (local llama.cpp, Ollama, vLLM; DeepSeek, OpenAI; Akash,
+    io.net, Chutes; Phala TEE) merged with ~/.swarmfi/providers.toml. The same
+    configuration serves `swarmfi parse --parser llm|hybrid` and `swarmfi eval
+    intents --parser llm|hybrid`. Environment:
+      SWARMFI_LLM_BASE_URL   one OpenAI-compatible endpoint, used alone
+                             (with SWARMFI_LLM_MODEL, SWARMFI_LLM_API_KEY_ENV,
+                             SWARMFI_LLM_PRIVACY=local|tee|cloud)
+      SWARMFI_PROVIDERS      a providers TOML merged over the presets
+      SWARMFI_LLM_PROVIDERS  comma-separated provider names to use
+      SWARMFI_LLM_OBJECTIVE  cheapest | fastest | weighted
+      SWARMFI_BUDGET_RUN_USD, SWARMFI_BUDGET_DAY_USD   spending limits
+    API keys are read only from the variable each provider names (api_key_env).
+    Prompts holding an address or your balances go only to local or TEE providers.
+    """
 
 
 @llm_group.command("providers")

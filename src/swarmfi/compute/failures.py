@@ -121,13 +121,17 @@ def _status_hint(status: int, provider: str, key_env: str | None) -> str:
 
 
 def connection_error(provider: str, url: str, exc: BaseException) -> ChatError:
+    """Cannot connect, or the connection broke. A refused connection (nothing listens
+    there) is not worth retrying: the router moves on to the next provider at once."""
+    refused = isinstance(getattr(exc, "os_error", None), ConnectionRefusedError)
+    why = "connection refused" if refused else _one_line(f"{type(exc).__name__}: {exc}", 120)
     return ChatError(
-        f"cannot reach LLM provider {provider!r} at {url} ({type(exc).__name__}: {exc})",
+        f"cannot reach LLM provider {provider!r} at {url} ({why})",
         "is the server running and the base_url right? a local llama.cpp server starts with "
         "`llama-server -m MODEL.gguf --port 8080`",
         provider=provider,
-        reason="connection",
-        retryable=True,
+        reason="refused" if refused else "connection",
+        retryable=not refused,
     )
 
 
