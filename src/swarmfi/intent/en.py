@@ -28,7 +28,7 @@ v.remove: remove | pull | exit | leave
 v.removeliq: remove liquidity | withdraw liquidity | pull liquidity | exit the pool
 v.launch: launch | create | deploy | issue | mint a new token | make a token | spin up
 v.vote: vote | cast a vote | cast my vote
-v.query: show | list | display | check | view | see | tell me | give me | fetch | look up | find | show me | lookup | report
+v.query: i want to know | want to know | let me know | i'd like to know | know | i wonder | show | list | display | check | view | see | tell me | give me | fetch | look up | find | show me | lookup | report
 v.get: get | obtain | receive
 w.what: what | what's | whats | what is | what are | how | which | where | what're
 w.howmuch: how much | how many | what's the value of

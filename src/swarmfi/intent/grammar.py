@@ -98,7 +98,7 @@ def chunk(toks: list[Tok]) -> list[Item]:
 
 
 def _merge_in(items: list[Item]) -> list[Item]:
-    """"half of my debt in DAI": a quantity without a token, then "in" a token."""
+    """ "half of my debt in DAI": a quantity without a token, then "in" a token."""
     out: list[Item] = []
     for item in items:
         owner = out[-2] if len(out) >= 2 else None

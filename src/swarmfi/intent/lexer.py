@@ -261,7 +261,11 @@ def _number_words(toks: list[Tok]) -> list[Tok]:
         j = i + 1
         while j < len(toks) and (
             _is_number_word(toks[j])
-            or (toks[j].text in ("-", "and") and j + 1 < len(toks) and _is_number_word(toks[j + 1]))
+            or (
+                toks[j].text.lower() in ("-", "and")
+                and j + 1 < len(toks)
+                and _is_number_word(toks[j + 1])
+            )
         ):
             j += 1
         words = [t.text.lower() for t in toks[i:j] if t.text != "-"]

@@ -99,7 +99,9 @@ def launch(toks: list[Tok]) -> tuple[Step, set[int]]:
     if not symbol.isalnum() or len(symbol) > 12:
         raise invalid(f"'{toks[symbols[0]].text}' is not a token symbol: use letters and digits")
     used = set(names + symbols)
-    supply = _near(toks, "n.supply", ("num",), used) or _before_token_word(toks, used)
+    supply = _near(toks, "n.supply", ("num",), used)
+    if supply is None:
+        supply = _before_token_word(toks, used)
     share = _near(toks, "n.community", ("pct",), used)
     fdv = _near(toks, "n.fdv", ("usd", "num"), used)
     for value in (supply, share, fdv):
@@ -178,7 +180,7 @@ _QUERY_NOUNS = {
     "m.price": "price", "n.balance": "balance", "v.have": "balance", "m.rate": "rates",
     "m.supply": "rates", "m.borrow": "rates", "n.position": "position", "m.hf": "position",
     "n.proposal": "proposals", "n.proposals_open": "proposals", "n.pool": "pools",
-    "n.liquidity": "pools",
+    "n.liquidity": "pools", "n.debt": "position",
 }  # fmt: skip
 
 
@@ -187,18 +189,21 @@ def query_kind(toks: list[Tok]) -> str | None:
     kinds = {_QUERY_NOUNS[t.tag] for t in toks if t.tag in _QUERY_NOUNS}
     if "balance" in kinds and kinds & {"position", "rates"}:
         kinds.discard("balance")
+    if "position" in kinds and "rates" in kinds:
+        kinds.discard("position")  # "the borrow rate on my debt"
     if len(kinds) > 1:
         raise ambiguous(
             "ask for one thing at a time: price, balance, rates, position, proposals or pools"
         )
     if kinds:
         return kinds.pop()
-    asks = any(t.tag == "w.howmuch" for t in toks)
-    known = any(t.tag == "tok" or (t.tag == "word" and t.text.isupper()) for t in toks)
-    return "price" if asks and known else None
+    if not any(t.tag == "w.howmuch" for t in toks) or not _symbols(toks):
+        return None
+    return "balance" if any(t.tag in ("d.my", "v.have") for t in toks) else "price"
 
 
 def _symbols(toks: list[Tok]) -> list[str]:
+    """Tokens a query names: known ones, and unknown words shaped like tickers."""
     found = []
     for tok in toks:
         if tok.tag == "tok":

@@ -90,6 +90,8 @@ def _parse(text: object) -> dict[str, Any]:
     _refuse_unsupported(toks)
     toks, schedule = take_schedule([t for t in toks if t.tag != "f"])
     steps = _build(_groups(toks))
+    if len(steps) > canon.MAX_STEPS:
+        raise invalid(f"more than {canon.MAX_STEPS} steps: split the instruction up")
     return {"steps": [_encode(s) for s in steps], "schedule": schedule}
 
 
@@ -247,8 +249,6 @@ def _build(state: _State) -> list[Step]:
     for group in state.groups:
         built = _build_group(group, steps)
         steps.extend(built)
-    if len(steps) > canon.MAX_STEPS:
-        raise invalid(f"more than {canon.MAX_STEPS} steps: split the instruction up")
     return steps
 
 
