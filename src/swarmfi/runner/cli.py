@@ -66,6 +66,7 @@ async def run_once(text: str, state: Path | None, account: int, yes: bool, as_js
     chain, signer, ledger, policy = _open(state, account)
     try:
         runner = make_runner(chain, signer, ledger, policy, as_json)
+        await _resume_unfinished(runner, err_console if as_json else console)
         confirm = _yes if yes else _confirm_prompt
         result = await runner.run_text(text, confirm, parser,
                                        add_order=_orders_adder(state, chain, signer.address))
@@ -106,6 +107,36 @@ def run_cmd(text: str, yes: bool, as_json: bool, state: Path | None, account: in
         console.print(messages[result.status] + f" (run {result.run_id})")
 
 
+async def _resume_unfinished(runner: Any, out: Any) -> list[Any]:
+    """A killed run is finished first, from the ledger and the chain, sending nothing twice."""
+    results = await runner.resume()
+    for result in results:
+        out.print(f"resumed and finished run {result.run_id} that an earlier process left "
+                  "unfinished")
+    return results
+
+
+@click.command("resume")
+@click.option("--json", "as_json", is_flag=True, help="Print the resumed runs as JSON.")
+@click.option("--state", type=click.Path(path_type=Path), help=STATE_HELP)
+@click.option("--account", default=0, show_default=True, help="Devnet test account index.")
+def resume_cmd(as_json: bool, state: Path | None, account: int) -> None:
+    """Finish runs that a killed process left unfinished (`run` also does this first)."""
+    results = asyncio.run(_resume(state, account, as_json))
+    emit({"resumed": [r.run_id for r in results]}, as_json,
+         lambda d: console.print(f"{len(d['resumed'])} unfinished run(s) resumed"))
+
+
+async def _resume(state: Path | None, account: int, as_json: bool) -> list[Any]:
+    chain, signer, ledger, policy = _open(state, account)
+    try:
+        runner = make_runner(chain, signer, ledger, policy, as_json)
+        return await _resume_unfinished(runner, err_console if as_json else console)
+    finally:
+        await chain.close()
+        ledger.close()
+
+
 @click.command("balances")
 @click.option("--json", "as_json", is_flag=True, help="Print {symbol: amount} as JSON.")
 @click.option("--state", type=click.Path(path_type=Path), help=STATE_HELP)
@@ -142,3 +173,4 @@ def _plain(value: Any) -> str:
 def register(group: click.Group) -> None:
     group.add_command(run_cmd)
     group.add_command(balances_cmd)
+    group.add_command(resume_cmd)

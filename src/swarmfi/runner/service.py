@@ -118,7 +118,7 @@ class Runner:
     async def resume(self) -> list[RunResult]:
         """Finish every approved run a killed process left unfinished, sending nothing twice."""
         unfinished = [r.run_id for r in self.ledger.runs()
-                      if r.last_kind in ("approval", "transaction", "receipt", "step")]
+                      if r.last_kind in ("approval", "transaction", "receipt", "step", "resume")]
         return [await self.resume_run(run_id) for run_id in unfinished]
 
     async def resume_run(self, run_id: str) -> RunResult:
@@ -130,9 +130,10 @@ class Runner:
         assert isinstance(intent, Intent)
         steps = intent.steps
         envelopes = {e["index"]: Envelope.from_json(e) for e in approval["envelopes"]}
-        self.ledger.append("note", {"status": "resumed"}, run_id)
+        done = self._done_steps(run_id, envelopes)
+        self.ledger.append("resume", {"done_steps": sorted(done)}, run_id)
         return await self._execute(list(steps), run_id, None, envelopes,
-                                   self.spent_today_usd(), self._done_steps(run_id, envelopes))
+                                   self.spent_today_usd(), done)
 
     async def _settle_pending(self, run_id: str) -> None:
         """Transactions written but with no receipt: look each up; rebroadcast the same
