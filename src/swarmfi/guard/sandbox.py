@@ -73,13 +73,34 @@ class EvmSandbox:
 
 
 @asynccontextmanager
+async def _devnet_evm(chain: Any) -> AsyncIterator[Any]:
+    """The devnet node's own EVM in its pending block, locked while the sandbox is open."""
+    with chain.lock:
+        chain.node.enter_pending_block()
+        yield chain.node.evm
+
+
+@asynccontextmanager
+async def _fork_evm(chain: Any) -> AsyncIterator[Any]:
+    """A pyrevm fork of a JSON-RPC chain at its latest block."""
+    yield chain._fork(await chain.latest_block())
+
+
+def _opener(chain: Any) -> Any:
+    if hasattr(chain, "sandbox_evm"):
+        return chain.sandbox_evm
+    if hasattr(chain, "node") and hasattr(chain, "lock"):
+        return lambda: _devnet_evm(chain)
+    if hasattr(chain, "_fork"):
+        return lambda: _fork_evm(chain)
+    raise SimulationError(f"{type(chain).__name__} cannot simulate plans",
+                          "use the devnet or an RPC chain; nothing was signed")
+
+
+@asynccontextmanager
 async def open_sandbox(chain: Chain) -> AsyncIterator[EvmSandbox]:
     """A sandbox over `chain`'s current state, discarded on exit."""
-    opener = getattr(chain, "sandbox_evm", None)
-    if opener is None:
-        raise SimulationError(f"{type(chain).__name__} cannot simulate plans",
-                              "use the devnet or an RPC chain; nothing was signed")
-    async with opener() as evm:
+    async with _opener(chain)() as evm:
         checkpoint = evm.snapshot()
         try:
             yield EvmSandbox(evm, chain.registry)

@@ -32,10 +32,13 @@ class Clearance:
 
     def __init__(self) -> None:
         self._cleared: Counter[str] = Counter()
+        self.history: list[str] = []  # every fingerprint ever cleared, in order
 
     def clear(self, txs: Iterable[TxRequest]) -> None:
         for tx in txs:
-            self._cleared[fingerprint(tx.sender, tx.to, tx.data, tx.value)] += 1
+            print_ = fingerprint(tx.sender, tx.to, tx.data, tx.value)
+            self._cleared[print_] += 1
+            self.history.append(print_)
 
     def consume(self, print_: str) -> bool:
         if self._cleared[print_] <= 0:

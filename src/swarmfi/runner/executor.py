@@ -110,6 +110,10 @@ class Execution:
         violations = check(self.policy, fx, self.chain.registry)
         if violations:
             self._halt(prepared, [v.message for v in violations], "broke the policy")
+        self.ledger.append("clearance", {
+            "step": prepared.index, "deltas": {k: str(v) for k, v in deltas.items()},
+            "txs": [{"to": t.to, "data": "0x" + t.data.hex(), "value": str(t.value)}
+                    for t in prepared.txs]}, self.run_id)
         self.signer.clearance.clear(prepared.txs)
         return prepared
 
