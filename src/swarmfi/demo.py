@@ -1,17 +1,23 @@
-"""`swarmfi demo`: a non-interactive tour on the embedded devnet (no network, no keys)."""
+"""`swarmfi demo`: a non-interactive tour on a fresh embedded devnet (no network, no keys)."""
 
 from __future__ import annotations
 
 import click
 
-from swarmfi.output import console
-
 
 @click.command("demo")
 def demo() -> None:
-    """Run a tour of swarmfi on a fresh embedded devnet; no network, no keys."""
-    console.print("[bold]swarmfi demo[/]")
-    console.print("The end-to-end tour lands with the plan/swarm/guard work; see `swarmfi --help`.")
+    """Run a tour of swarmfi on a fresh embedded devnet; no network, no keys.
+
+    Instructions in English and Chinese (multi-step ones among them) go through the
+    whole pipeline: parse, simulate, policy, approve, swarm execution, ledger. One is
+    blocked by policy and one refused as ambiguous; the ledger is verified at the end.
+    """
+    from swarmfi.runner.tour import run_tour
+
+    code = run_tour()
+    if code:
+        raise SystemExit(code)
 
 
 def register(group: click.Group) -> None:

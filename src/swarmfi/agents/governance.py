@@ -12,6 +12,7 @@ from swarmfi.errors import PlanError
 DEFAULT_SUPPLY = Decimal(1_000_000_000)
 DEFAULT_COMMUNITY_SHARE = Decimal("0.5")
 DEFAULT_FDV_USD = Decimal(1_000_000)
+_SUPPORT = {"for": "for", "against": "against", "abstain": "to abstain on"}
 MIN_COMMUNITY, MAX_COMMUNITY = Decimal("0.4"), Decimal("0.6")
 
 
@@ -28,7 +29,7 @@ async def prepare_vote(step: Any, ctx: StepContext) -> Prepared:
     call = calls.vote(ctx.registry.contract("governor"), step.proposal, step.support)
     return Prepared(
         index=ctx.index, action="vote",
-        summary=f"vote {step.support} on proposal {step.proposal}: "
+        summary=f"vote {_SUPPORT[step.support]} proposal {step.proposal}: "
                 f"{proposal.description[:60]}",
         txs=(call.tx(ctx.sender),))
 

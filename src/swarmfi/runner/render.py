@@ -29,6 +29,8 @@ def preview_table(preview: Preview, registry: Registry) -> Table:
 
 def print_preview(console: Console, preview: Preview, registry: Registry) -> None:
     data = preview.to_dict(registry)
+    if not any(step["transactions"] for step in data["steps"]):
+        return  # a read-only question: the answer is printed instead
     console.print(preview_table(preview, registry))
     changes = ", ".join(f"{v} {k}" if v.startswith("-") else f"+{v} {k}"
                         for k, v in data["balance_changes"].items())
@@ -37,9 +39,10 @@ def print_preview(console: Console, preview: Preview, registry: Registry) -> Non
         console.print(f"  approval: {a['amount']} {a['token']} to {a['spender']} (exact)")
     before, after = data["position_before"], data["position_after"]
     if before != after:
-        console.print(f"  lending: health factor {before['health_factor'] or '∞'} → "
-                      f"{after['health_factor'] or '∞'}, debt ${before['debt_usd']} → "
-                      f"${after['debt_usd']}")
+        console.print(f"  lending: collateral ${before['collateral_usd']} → "
+                      f"${after['collateral_usd']}, debt ${before['debt_usd']} → "
+                      f"${after['debt_usd']}, health factor {before['health_factor'] or '∞'} → "
+                      f"{after['health_factor'] or '∞'}")
     for v in data["violations"]:
         console.print(f"  [bold red]blocked[/] by {v['rule']}: {v['message']}. {v['hint']}")
 
