@@ -166,3 +166,42 @@ def test_node_accepts_block_hash_parameters():
     assert int(by_hash, 16) == 10_000 * E18
     with pytest.raises(Exception, match="not found"):
         run_sync(chain.rpc("eth_getBalance", [ME.address, {"blockHash": "0x" + "11" * 32}]))
+
+
+def _wrap(chain, amount: int) -> None:
+    weth = chain.registry.token("WETH").address
+    assert run_sync(chain.send(calls.wrap(weth, amount).tx(ME.address), ME)).success
+
+
+def test_a_long_history_is_compacted_into_a_base_with_the_same_state(tmp_path):
+    chain = open_devnet(tmp_path)
+    for i in range(4):
+        _wrap(chain, (i + 1) * E18)
+    before = run_sync(chain.balances(ME.address)), run_sync(chain.latest_block())
+    run_sync(chain.close())
+    compacted = open_devnet(tmp_path, compact_at=3)
+    assert sorted(p.name for p in tmp_path.glob("base-*.state")) == ["base-1.state"]
+    after = run_sync(compacted.balances(ME.address)), run_sync(compacted.latest_block())
+    assert after[0] == before[0]
+    assert (after[1]["number"], after[1]["timestamp"]) == (
+        before[1]["number"],
+        before[1]["timestamp"],
+    )
+    _wrap(compacted, E18)
+    expected = run_sync(compacted.balances(ME.address)), run_sync(compacted.block_number())
+    run_sync(compacted.close())
+    again = open_devnet(tmp_path, compact_at=3)
+    assert (run_sync(again.balances(ME.address)), run_sync(again.block_number())) == expected
+    assert run_sync(again.balance(ME.address, "WETH")) == 21 * E18
+    run_sync(again.close())
+
+
+def test_a_base_that_is_missing_is_state_error(tmp_path):
+    chain = open_devnet(tmp_path)
+    for _ in range(3):
+        _wrap(chain, E18)
+    run_sync(chain.close())
+    run_sync(open_devnet(tmp_path, compact_at=2).close())
+    (tmp_path / "base-1.state").unlink()
+    with pytest.raises(StateError, match=r"base-1\.state"):
+        open_devnet(tmp_path)

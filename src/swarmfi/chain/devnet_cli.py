@@ -37,7 +37,7 @@ def state_option(function: Any) -> Any:
 
 
 def resolve_state_dir(state_dir: Path | None) -> Path:
-    from swarmfi.chain.devnet import default_state_dir
+    from swarmfi.chain.devnet_store import default_state_dir
 
     return state_dir if state_dir is not None else default_state_dir()
 
@@ -48,7 +48,7 @@ def resolve_state_dir(state_dir: Path | None) -> Path:
 def devnet_info(state_dir: Path) -> dict[str, Any]:
     """Chain id, contracts, tokens and account addresses (never keys) of the devnet."""
     from swarmfi.chain import genesis, registry
-    from swarmfi.chain.devnet import GENESIS_FILE, GENESIS_KIND
+    from swarmfi.chain.devnet_store import GENESIS_FILE, GENESIS_KIND
     from swarmfi.chain.state import read_dump
 
     genesis_path = state_dir / GENESIS_FILE
@@ -97,7 +97,7 @@ def info_command(state_dir: Path | None, as_json: bool) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def reset_command(state_dir: Path | None, yes: bool) -> None:
     """Delete the devnet's state; the next use starts again from genesis."""
-    from swarmfi.chain.devnet import reset
+    from swarmfi.chain.devnet_store import reset
 
     directory = resolve_state_dir(state_dir)
     if not yes:
