@@ -9,21 +9,9 @@ from typing import Any
 import click
 
 from swarmfi.output import console, emit, err_console
+from swarmfi.runner.session import open_session
 
 STATE_HELP = "Devnet state directory (default: ~/.swarmfi/devnet, or $SWARMFI_HOME/devnet)."
-
-
-def _open(state: Path | None, account: int) -> tuple[Any, Any, Any, Any]:
-    from swarmfi import paths
-    from swarmfi.chain.devnet import open_devnet
-    from swarmfi.chain.wallet import test_account
-    from swarmfi.guard.policy import load_policy
-    from swarmfi.ledger.store import Ledger
-
-    chain = open_devnet(state)
-    ledger_file = paths.ledger_path(state)
-    paths.ensure_dir(ledger_file.parent)
-    return chain, test_account(account), Ledger(ledger_file), load_policy()
 
 
 async def _confirm_prompt(preview: Any) -> bool:
@@ -63,7 +51,7 @@ def result_json(result: Any, registry: Any) -> dict[str, Any]:
 
 async def run_once(text: str, state: Path | None, account: int, yes: bool, as_json: bool,
                    parser: str) -> Any:
-    chain, signer, ledger, policy = _open(state, account)
+    chain, signer, ledger, policy = open_session(state, account)
     try:
         runner = make_runner(chain, signer, ledger, policy, as_json)
         await _resume_unfinished(runner, err_console if as_json else console)
@@ -128,7 +116,7 @@ def resume_cmd(as_json: bool, state: Path | None, account: int) -> None:
 
 
 async def _resume(state: Path | None, account: int, as_json: bool) -> list[Any]:
-    chain, signer, ledger, policy = _open(state, account)
+    chain, signer, ledger, policy = open_session(state, account)
     try:
         runner = make_runner(chain, signer, ledger, policy, as_json)
         return await _resume_unfinished(runner, err_console if as_json else console)

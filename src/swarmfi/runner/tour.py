@@ -35,10 +35,11 @@ DEMO_DAY_CAP_USD = Decimal(100_000)
 
 async def _tour(state: Path) -> int:
     from swarmfi.guard.policy import Policy
-    from swarmfi.runner.cli import _open, make_runner
+    from swarmfi.runner.cli import make_runner
     from swarmfi.runner.service import Runner
+    from swarmfi.runner.session import open_session
 
-    chain, signer, ledger, _ = _open(state, 0)
+    chain, signer, ledger, _ = open_session(state, 0)
     policy = Policy(address_book={"alice": ALICE}, max_day_usd=DEMO_DAY_CAP_USD)
     console.print(f"[dim]demo policy: the defaults, with alice in the address book and a daily "
                   f"cap of ${DEMO_DAY_CAP_USD:,} so the whole tour fits in one day[/]")

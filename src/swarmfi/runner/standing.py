@@ -1,0 +1,55 @@
+"""Firing a standing order: the stored intent runs through the same guard and executor
+as `swarmfi run`, approved by the standing order itself and only within policy."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from swarmfi.errors import PlanError, PolicyError, RefusalError, SimulationError, SwarmfiError
+
+
+def _signer_for(owner: str) -> Any:
+    from swarmfi.chain.wallet import test_accounts
+
+    for account in test_accounts():
+        if account.address.lower() == owner.lower():
+            return account
+    raise PlanError(f"no devnet test account is {owner}",
+                    "standing orders on the devnet run from its test accounts")
+
+
+async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = None) -> Any:
+    """Run `order` once; a FireResult says ok, blocked (guard or policy) or failed."""
+    from swarmfi.chain.devnet import open_devnet
+    from swarmfi.intent.types import Intent, from_canonical
+    from swarmfi.ledger.store import new_run_id
+    from swarmfi.orders.model import FireResult
+    from swarmfi.runner.cli import make_runner
+    from swarmfi.runner.session import open_ledger_policy
+
+    owned = chain is None
+    chain = open_devnet(state) if owned else chain
+    ledger, policy = open_ledger_policy(state)
+    run_id = new_run_id()
+    try:
+        runner = make_runner(chain, _signer_for(order.owner), ledger, policy, False)
+        intent = from_canonical(json.loads(order.intent_json))
+        assert isinstance(intent, Intent)  # the store only holds parsed intents
+        ledger.append("firing", {"order_id": order.id, "now": now, "text": order.text}, run_id)
+
+        async def standing(preview: Any) -> bool:
+            return True
+
+        await runner.run_steps(list(intent.steps), run_id, standing,
+                               approved_by=f"standing order #{order.id}")
+        return FireResult("ok", "executed and matched its simulation", run_id)
+    except (PolicyError, PlanError, RefusalError, SimulationError) as exc:
+        return FireResult("blocked", exc.one_line(), run_id)
+    except SwarmfiError as exc:
+        return FireResult("failed", exc.one_line(), run_id)
+    finally:
+        ledger.close()
+        if owned:
+            await chain.close()
