@@ -234,15 +234,18 @@ def has_action(seg: list[Tok]) -> bool:
 
 
 def split_segments(toks: list[Tok]) -> list[list[Tok]]:
-    """Cut at punctuation, "then"-words, and "and" before a verb; drop the cutters."""
+    """Cut at punctuation, "then"-words, and "and" before a verb. The cutters are
+    dropped, except that a segment cut by "then" starts with its c.then token."""
     segments: list[list[Tok]] = [[]]
     for i, tok in enumerate(toks):
         if tok.tag in ("punct", "c.then") or (tok.tag == "c.and" and _verb_follows(toks, i)):
-            if segments[-1]:
+            if segments[-1] and segments[-1] != [tok]:
                 segments.append([])
+            if tok.tag == "c.then" and not segments[-1]:
+                segments[-1].append(tok)
             continue
         segments[-1].append(tok)
-    return [s for s in segments if s]
+    return [s for s in segments if s and s[-1].tag != "c.then"]
 
 
 def _verb_follows(toks: list[Tok], i: int) -> bool:

@@ -129,14 +129,31 @@ class _State:
 def _groups(toks: list[Tok]) -> _State:
     state = _State()
     for seg in split_segments(toks):
+        after_then = seg[0].tag == "c.then"
+        seg = seg[1:] if after_then else seg
         first_verb = next((i for i, t in enumerate(seg) if is_verb(t)), len(seg))
         seg, slip = take_slippage(seg)
         seg, conds = take_conditions(seg)
         lead = [c.data for c in conds if _leading(c, first_verb)]
         trail = [c.data for c in conds if not _leading(c, first_verb)]
         state.leading.extend(lead)
-        _add_segment(state, seg, trail, slip)
+        _add_segment(state, _ellipsis(state, seg) if after_then else seg, trail, slip)
     return state
+
+
+_LENDING_VERBS = frozenset({"v.supply", "v.withdraw", "v.borrow", "v.repay", "v.payoff"})
+_QTY = frozenset({"num", "usd", "pct", "frac", "q.all"})
+
+
+def _ellipsis(state: _State, seg: list[Tok]) -> list[Tok]:
+    """ "send 1 ETH to bob, then 2 ETH to alice": the verb of the step before."""
+    if has_action(seg) or not state.groups or not any(t.tag in _QTY for t in seg):
+        return seg
+    verb = next((t for t in state.groups[-1].toks if t.tag in PRIMARY_VERBS), None)
+    if verb is None or verb.tag in ("v.launch", "v.vote", "v.query"):
+        return seg
+    marked = any(t.tag in ("p.to", "p.for", "p.with") for t in seg)
+    return [verb, *seg] if marked or verb.tag in _LENDING_VERBS else seg
 
 
 def _leading(cond: Cond, first_verb: int) -> bool:
