@@ -208,3 +208,25 @@ def test_send_of_a_reverting_tx_fails_before_broadcast(chain, run):
 def test_send_refuses_a_signer_that_is_not_the_sender(chain, run):
     with pytest.raises(UserInputError, match="signer"):
         run(chain.send(TxRequest(ME.address, OTHER.address, b"", 1), OTHER))
+
+
+def test_rpc_chain_reports_an_unreachable_node_as_a_provider_error():
+    from swarmfi.chain.registry import MAINNET
+    from swarmfi.errors import ChainProviderError
+
+    chain = RpcChain("http://127.0.0.1:9", MAINNET)
+    tx = TxRequest("0x" + "11" * 20, "0x" + "22" * 20)
+    block = {"hash": "0x" + "ab" * 32, "number": "0x10", "timestamp": "0x10"}
+    with pytest.raises(ChainProviderError, match=r"127\.0\.0\.1:9"):
+        chain._simulate_fork([tx], block)  # the fork itself cannot fetch state
+
+    async def simulate_then_close() -> None:
+        try:
+            await chain.simulate([tx])
+        finally:
+            await chain.close()
+
+    with pytest.raises(ChainProviderError, match="cannot reach"):
+        asyncio.run(simulate_then_close())
+    with pytest.raises(ChainProviderError, match="chain id"):
+        RpcChain("http://127.0.0.1:9")

@@ -294,7 +294,7 @@ class RpcChain(JsonRpcChain):
             evm = self._fork(block)
             return run_sync(simulate_on_evm(evm, self.registry, txs))
         except BaseException as exc:
-            if is_panic(exc):
+            if is_panic(exc) or str(exc).startswith("Database("):
                 raise provider_failure(exc, self.url) from None
             raise
 

@@ -137,6 +137,7 @@ def is_panic(exc: BaseException) -> bool:
 
 
 def provider_failure(exc: BaseException, url: str) -> ChainProviderError:
+    """pyrevm's fork could not read state from `url` (a panic or a Database error)."""
     return ChainProviderError(
         f"the forked simulation could not read {url}: {exc}",
         hint="check the RPC URL and that the node is reachable",
