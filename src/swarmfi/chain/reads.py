@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from eth_utils import to_checksum_address
 
 from swarmfi.chain.base import (
+    EMPTY_POSITION,
     NATIVE,
     PROPOSAL_STATES,
     LendingPosition,
@@ -166,3 +167,40 @@ class Reader:
             int(abstain),
             label,
         )
+
+
+async def position_or_empty(reader: Reader, owner: str) -> LendingPosition:
+    """The lending position, or an empty one on chains without swarmfi's lending pool."""
+    if "lending" not in reader.registry.contracts:
+        return EMPTY_POSITION
+    return await reader.position(owner)
+
+
+class ReaderReads:
+    """The Chain protocol's reads, answered by `self.reader` (shared by every backend)."""
+
+    reader: Reader
+
+    async def balance(self, owner: str, symbol: str) -> int:
+        return await self.reader.balance(owner, symbol)
+
+    async def balances(self, owner: str) -> dict[str, int]:
+        return await self.reader.balances(owner)
+
+    async def allowance(self, owner: str, symbol: str, spender: str) -> int:
+        return await self.reader.allowance(owner, symbol, spender)
+
+    async def price_usd(self, symbol: str) -> Decimal:
+        return await self.reader.price_usd(symbol)
+
+    async def reserves(self, a_symbol: str, b_symbol: str) -> tuple[int, int] | None:
+        return await self.reader.reserves(a_symbol, b_symbol)
+
+    async def position(self, owner: str) -> LendingPosition:
+        return await position_or_empty(self.reader, owner)
+
+    async def rates(self, symbol: str) -> tuple[Decimal, Decimal]:
+        return await self.reader.rates(symbol)
+
+    async def proposals(self) -> list[Proposal]:
+        return await self.reader.proposals()

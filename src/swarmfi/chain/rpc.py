@@ -10,24 +10,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from decimal import Decimal
 from typing import Any, Protocol
 
 from eth_utils import to_checksum_address
 
 from swarmfi.chain.base import (
-    LendingPosition,
     Log,
-    Proposal,
     Receipt,
     Registry,
     Simulation,
     TxRequest,
 )
-from swarmfi.chain.reads import Reader
+from swarmfi.chain.reads import Reader, ReaderReads
 from swarmfi.chain.simulation import (
     is_panic,
-    position_or_empty,
     provider_failure,
     simulate_on_evm,
 )
@@ -74,7 +70,7 @@ def revert_error(failure: RpcFailure, label: str = "") -> SimulationError:
     return RevertError(reason, label, data=data)
 
 
-class JsonRpcChain:
+class JsonRpcChain(ReaderReads):
     """The parts of `Chain` that any JSON-RPC node can answer."""
 
     def __init__(self, transport: Transport, registry: Registry) -> None:
@@ -100,30 +96,6 @@ class JsonRpcChain:
 
     async def _pending_nonce(self, owner: str) -> int:
         return int(await self.rpc("eth_getTransactionCount", [owner, "pending"]), 16)
-
-    async def balance(self, owner: str, symbol: str) -> int:
-        return await self.reader.balance(owner, symbol)
-
-    async def balances(self, owner: str) -> dict[str, int]:
-        return await self.reader.balances(owner)
-
-    async def allowance(self, owner: str, symbol: str, spender: str) -> int:
-        return await self.reader.allowance(owner, symbol, spender)
-
-    async def price_usd(self, symbol: str) -> Decimal:
-        return await self.reader.price_usd(symbol)
-
-    async def reserves(self, a_symbol: str, b_symbol: str) -> tuple[int, int] | None:
-        return await self.reader.reserves(a_symbol, b_symbol)
-
-    async def position(self, owner: str) -> LendingPosition:
-        return await position_or_empty(self.reader, owner)
-
-    async def rates(self, symbol: str) -> tuple[Decimal, Decimal]:
-        return await self.reader.rates(symbol)
-
-    async def proposals(self) -> list[Proposal]:
-        return await self.reader.proposals()
 
     async def call(self, tx: TxRequest) -> bytes:
         """eth_call at the latest block; a revert raises RevertError (a SimulationError)."""

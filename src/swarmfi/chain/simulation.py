@@ -12,15 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from swarmfi.chain.base import (
-    EMPTY_POSITION,
-    LendingPosition,
     Log,
     Registry,
     Simulation,
     TxOutcome,
     TxRequest,
 )
-from swarmfi.chain.reads import Reader
+from swarmfi.chain.reads import Reader, position_or_empty
 from swarmfi.errors import ChainProviderError, UserInputError
 
 READ_CALLER = "0x0000000000000000000000000000000000000000"
@@ -82,13 +80,6 @@ def _log(entry: Any) -> Log:
 
     topics, data = entry.data
     return Log(to_checksum_address(entry.address), tuple(bytes(t) for t in topics), bytes(data))
-
-
-async def position_or_empty(reader: Reader, owner: str) -> LendingPosition:
-    """The lending position, or an empty one on chains without swarmfi's lending pool."""
-    if "lending" not in reader.registry.contracts:
-        return EMPTY_POSITION
-    return await reader.position(owner)
 
 
 async def simulate_on_evm(evm: Any, registry: Registry, txs: list[TxRequest]) -> Simulation:

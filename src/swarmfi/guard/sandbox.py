@@ -10,45 +10,21 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from decimal import Decimal
 from typing import Any
 
-from swarmfi.chain.base import Chain, LendingPosition, Proposal, Registry, TxOutcome, TxRequest
-from swarmfi.chain.simulation import EvmAccess, position_or_empty, run_tx
+from swarmfi.chain.base import Chain, Registry, TxOutcome, TxRequest
+from swarmfi.chain.reads import ReaderReads
+from swarmfi.chain.simulation import EvmAccess, run_tx
 from swarmfi.errors import BugError, SimulationError
 
 
-class EvmSandbox:
+class EvmSandbox(ReaderReads):
     """Chain-shaped access to an EVM snapshot (see the module docstring)."""
 
     def __init__(self, evm: Any, registry: Registry) -> None:
         self.evm, self.registry = evm, registry
         self._access = EvmAccess(evm)
-        self._reader = self._access.reader(registry)
-
-    async def balance(self, owner: str, symbol: str) -> int:
-        return await self._reader.balance(owner, symbol)
-
-    async def balances(self, owner: str) -> dict[str, int]:
-        return await self._reader.balances(owner)
-
-    async def price_usd(self, symbol: str) -> Decimal:
-        return await self._reader.price_usd(symbol)
-
-    async def reserves(self, a_symbol: str, b_symbol: str) -> tuple[int, int] | None:
-        return await self._reader.reserves(a_symbol, b_symbol)
-
-    async def position(self, owner: str) -> LendingPosition:
-        return await position_or_empty(self._reader, owner)
-
-    async def rates(self, symbol: str) -> tuple[Decimal, Decimal]:
-        return await self._reader.rates(symbol)
-
-    async def allowance(self, owner: str, symbol: str, spender: str) -> int:
-        return await self._reader.allowance(owner, symbol, spender)
-
-    async def proposals(self) -> list[Proposal]:
-        return await self._reader.proposals()
+        self.reader = self._access.reader(registry)
 
     async def call(self, tx: TxRequest) -> bytes:
         return self._access.call_sync(tx.to, tx.data, tx.sender, tx.value, tx.gas)
