@@ -13,7 +13,7 @@ left. A failed task cancels everything after it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
 
@@ -105,8 +105,9 @@ class Execution:
         problems += envelope.delta_problems(deltas)
         if problems:
             self._halt(prepared, problems, "left the approved envelope")
-        fx = effects_of(StepPreview(prepared, outcomes, deltas, after),
-                        self.steps[prepared.index], self.sender, hf_before)
+        fx = replace(effects_of(StepPreview(prepared, outcomes, deltas, after),
+                                self.steps[prepared.index], self.sender, hf_before),
+                     spent_today_usd=self.spent_today_usd)
         violations = check(self.policy, fx, self.chain.registry)
         if violations:
             self._halt(prepared, [v.message for v in violations], "broke the policy")
@@ -126,6 +127,7 @@ class Execution:
         if problems:
             self._halt(prepared, problems, "diverged from the simulation")
         produced = produced_by(prepared, deltas)
+        self.spent_today_usd += prepared.usd_value  # the daily cap counts this run's steps too
         self._record_step(prepared, deltas, produced, receipts)
         return {"produced": produced, "deltas": deltas}
 
