@@ -3,9 +3,7 @@
 `build_market()` is the devnet's genesis (swarmfi.chain.genesis: tokens, pools, the
 Oracle with its PriceFeeds, the LendingPool with reserves) loaded on a real
 `DevnetNode`, with the node's wall clock frozen so that time moves only with
-evm_increaseTime (what `--advance` uses). `NodeChain` is swarmfi's shared `Reader`
-(chain/reads.py) over that node's JSON-RPC: the reads and clock of
-`swarmfi.chain.base.Chain` the watcher needs.
+evm_increaseTime (what `--advance` uses); `chain` is the real `DevnetChain` over it.
 """
 
 from __future__ import annotations
@@ -18,13 +16,11 @@ from typing import Any
 import pytest
 
 from swarmfi.chain import genesis
-from swarmfi.chain.base import LendingPosition, Registry
+from swarmfi.chain.base import Registry
+from swarmfi.chain.devnet import DevnetChain
 from swarmfi.chain.harness import Contract, Harness
 from swarmfi.chain.node import DevnetNode
-from swarmfi.chain.node_rpc import RpcError
-from swarmfi.chain.reads import Reader
 from swarmfi.chain.state import StateTracker
-from swarmfi.errors import SimulationError
 from swarmfi.orders.store import OrderStore
 
 T0 = genesis.GENESIS_TIMESTAMP + genesis.BLOCK_TIME  # block 1, as the devnet starts
@@ -130,47 +126,12 @@ def build_market() -> Market:
     return Market(node, h, registry, pool, tokens, feeds)
 
 
-class NodeChain:
-    """The Chain reads and clock over a real DevnetNode, through swarmfi's Reader."""
-
-    def __init__(self, market: Market) -> None:
-        self.market = market
-        self.node = market.node
-        self.registry = market.registry
-        self.reader = Reader(market.registry, self._call, self._native)
-
-    async def _call(self, to: str, data: bytes) -> bytes:
-        request = [{"to": to, "data": "0x" + data.hex()}, "latest"]
-        try:
-            out = self.node.call("eth_call", request)
-        except RpcError as exc:  # as the JSON-RPC chains report a reverted eth_call
-            raise SimulationError(f"eth_call reverted: {exc.message}") from None
-        return bytes.fromhex(out[2:])
-
-    async def _native(self, owner: str) -> int:
-        return int(self.node.call("eth_getBalance", [owner, "latest"]), 16)
-
-    async def price_usd(self, symbol: str) -> Decimal:
-        return await self.reader.price_usd(symbol)
-
-    async def rates(self, symbol: str) -> tuple[Decimal, Decimal]:
-        return await self.reader.rates(symbol)
-
-    async def position(self, owner: str) -> LendingPosition:
-        return await self.reader.position(owner)
-
-    async def timestamp(self) -> int:
-        return int(self.node.call("eth_getBlockByNumber", ["latest", False])["timestamp"], 16)
-
-    async def block_number(self) -> int:
-        return int(self.node.call("eth_blockNumber", []), 16)
-
-
 @pytest.fixture
 def market() -> Market:
     return build_market()
 
 
 @pytest.fixture
-def chain(market: Market) -> NodeChain:
-    return NodeChain(market)
+def chain(market: Market) -> DevnetChain:
+    """The real `DevnetChain` (in memory) over the market's node."""
+    return DevnetChain(market.node, market.registry)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
+import itertools
 import json
 import sys
 
 import pytest
 
 from swarmfi import cli
+from swarmfi.chain.devnet import open_devnet
 from swarmfi.orders import cli as orders_cli
 from swarmfi.orders.model import FireResult
 from swarmfi.orders.store import OrderStore
@@ -139,3 +142,42 @@ def test_progress_lines(market, chain, store, capsys, monkeypatch):
     assert "order 2: price ETH 3000 < 2000 ✗ → wait" in out
     assert "block 2 · 2026-01-01 01:00:12 UTC · 1 due" in out
     assert "checked 2 blocks; fired 1 (1 ok)" in out
+
+
+def test_watch_fires_a_schedule_on_the_devnet(home, tmp_path, capsys, monkeypatch):
+    state = tmp_path / "state"
+
+    async def chain_time() -> int:
+        devnet = open_devnet(state)
+        try:
+            return await devnet.timestamp()
+        finally:
+            await devnet.close()
+
+    t0 = asyncio.run(chain_time())
+    with OrderStore.open(state) as store:
+        store.add(DCA, "buy $100 of ETH every day for 3 days", OWNER, 31337, t0)
+    fired: list[int] = []
+
+    async def fire_order(order, now, *, chain):  # the runner's entry point, bound to the chain
+        fired.append(now)
+        price = await chain.price_usd("ETH")
+        return FireResult("ok", f"ETH at {price}", f"run-{len(fired)}")
+
+    runner = importlib.import_module("swarmfi.runner")
+    monkeypatch.setattr(runner, "fire_order", fire_order, raising=False)
+    args = ["watch", "--state", str(state), "--advance", "86400", "--blocks", "4", "--json"]
+    assert cli.run(args) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    results = [line["result"] for line in lines if line["event"] == "result"]
+    assert [r["message"] for r in results] == ["ETH at 3000"] * 3
+    assert [r["run_id"] for r in results] == ["run-1", "run-2", "run-3"]
+    assert fired[0] >= t0
+    assert all(b - a >= 86_400 for a, b in itertools.pairwise(fired))
+    assert lines[-1] == {**lines[-1], "event": "stop", "checks": 4, "fired": 3, "ok": 3}
+    assert asyncio.run(chain_time()) >= t0 + 3 * 86_400  # the devnet kept the moved time
+    assert cli.run(["orders", "--all", "--json", "--state", str(state)]) == 0
+    [order] = json.loads(capsys.readouterr().out)["orders"]
+    assert (order["status"], order["fired"], order["succeeded"]) == ("done", 3, 3)
+    assert cli.run(["watch", "--state", str(state), "--once"]) == 0
+    assert "checked 1 blocks; fired 0 (0 ok)" in capsys.readouterr().out

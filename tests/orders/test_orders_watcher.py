@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from swarmfi.chain.devnet import open_devnet
 from swarmfi.errors import PolicyError, SimulationError, UserInputError
 from swarmfi.orders.model import FireResult, Order
 from swarmfi.orders.store import OrderStore
@@ -224,41 +225,27 @@ def test_advance_needs_a_devnet():
         asyncio.run(advance_time(Remote(), 60))
 
 
-def test_advance_uses_the_chains_own_helper_when_it_has_one():
-    moved: list[int] = []
+def test_advance_moves_a_persisted_devnet_and_it_stays_moved(tmp_path):
+    async def scenario() -> tuple[int, int, int]:
+        devnet = open_devnet(tmp_path / "state")
+        try:
+            before = await devnet.timestamp()
+            await advance_time(devnet, 7 * DAY)
+            return before, await devnet.timestamp(), await devnet.block_number()
+        finally:
+            await devnet.close()
 
-    class WithHelper:
-        async def advance(self, seconds: int) -> None:
-            moved.append(seconds)
+    before, after, block = asyncio.run(scenario())
+    assert after >= before + 7 * DAY
 
-    asyncio.run(advance_time(WithHelper(), 90))
-    assert moved == [90]
+    async def reopened() -> tuple[int, int]:
+        devnet = open_devnet(tmp_path / "state")
+        try:
+            return await devnet.timestamp(), await devnet.block_number()
+        finally:
+            await devnet.close()
 
-
-def test_advance_holds_the_chains_lock_and_persists(market):
-    log: list[str] = []
-
-    class Lock:
-        def __enter__(self) -> None:
-            log.append("lock")
-
-        def __exit__(self, *exc: object) -> None:
-            log.append("unlock")
-
-    class Devnet:  # what DevnetChain offers: node, lock, persist()
-        node = market.node
-        lock = Lock()
-
-        def persist(self) -> None:
-            log.append(f"persist at {market.node.head.timestamp}")
-
-    head = market.node.head
-    asyncio.run(advance_time(Devnet(), 3_600))
-    assert (market.node.head.number, market.node.head.timestamp) == (
-        head.number + 1,
-        head.timestamp + 3_600,
-    )
-    assert log == ["lock", "unlock", f"persist at {T0 + 3_600}"]
+    assert asyncio.run(reopened()) == (after, block)
 
 
 def test_events_are_json_lines(market, chain, store):

@@ -14,13 +14,12 @@ every check but the first, so a schedule can be seen to fire. Progress goes to
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from swarmfi.errors import ChainProviderError, SwarmfiError, UserInputError
+from swarmfi.errors import SwarmfiError, UserInputError
 from swarmfi.orders.conditions import Observation, Reads, evaluate_all
 from swarmfi.orders.model import FireResult, Order
 from swarmfi.orders.store import OrderStore
@@ -81,33 +80,16 @@ def _ignore(event: WatchEvent) -> None:
 
 
 async def advance_time(chain: Any, seconds: int) -> None:
-    """Move the devnet's clock by `seconds` and mine a block.
-
-    Uses `chain.advance(seconds)` when the chain has it, else the node's
-    `evm_increaseTime` + `evm_mine` JSON-RPC methods (`chain.node.handle`), under
-    `chain.lock` when the chain serialises node access with one, then
-    `chain.persist()` when it keeps its state on disk (DevnetChain does both).
-    """
+    """Move the devnet's clock by `seconds` and mine a block (`DevnetChain.advance`)."""
     helper = getattr(chain, "advance", None)
-    if callable(helper):
-        done = helper(seconds)
-        if inspect.isawaitable(done):
-            await done
-        return
-    node = getattr(chain, "node", None)
-    if node is None or not callable(getattr(node, "handle", None)):
+    if not callable(helper):
         raise UserInputError(
             "--advance moves time on the embedded devnet only",
             "drop --advance when watching another chain",
         )
-    with getattr(chain, "lock", None) or contextlib.nullcontext():
-        for method, params in (("evm_increaseTime", [seconds]), ("evm_mine", [])):
-            reply = node.handle({"jsonrpc": "2.0", "id": 1, "method": method, "params": params})
-            if "error" in reply:
-                raise ChainProviderError(f"the devnet refused {method}: {reply['error']}")
-    persist = getattr(chain, "persist", None)
-    if callable(persist):
-        persist()
+    done = helper(seconds)
+    if inspect.isawaitable(done):
+        await done
 
 
 async def check_orders(
