@@ -93,7 +93,7 @@ def _render_orders(orders: list[Order], show_all: bool) -> None:
             o.status,
             o.text,
             describe(o),
-            _when(o.next_due),
+            _when(o.next_due if o.status == "active" else None),
             fired,
             f"[{style}]{last}[/]" if style else last,
         )
