@@ -27,8 +27,8 @@ def _orders_adder(state: Path | None, chain: Any, owner: str) -> Any:
         from swarmfi.intent.types import to_canonical
         from swarmfi.orders.store import OrderStore
 
-        store = OrderStore.open(state)
-        order = store.add(to_canonical(intent), text, owner, chain.registry.chain_id, now)
+        with OrderStore.open(state) as store:
+            order = store.add(to_canonical(intent), text, owner, chain.registry.chain_id, now)
         return int(order.id)
 
     return add

@@ -34,7 +34,8 @@ async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = 
     ledger, policy = open_ledger_policy(state)
     run_id = new_run_id()
     try:
-        runner = make_runner(chain, _signer_for(order.owner), ledger, policy, False)
+        # previews and progress go to stderr: `watch` owns stdout (its events, or JSON lines)
+        runner = make_runner(chain, _signer_for(order.owner), ledger, policy, as_json=True)
         intent = from_canonical(json.loads(order.intent_json))
         assert isinstance(intent, Intent)  # the store only holds parsed intents
         ledger.append("firing", {"order_id": order.id, "now": now, "text": order.text}, run_id)
