@@ -3,6 +3,10 @@
 One row per provider call (failed calls too, with zero tokens), in
 `~/.swarmfi/usage.sqlite3` by default (`$SWARMFI_HOME`, or `$SWARMFI_USAGE_DB`, or a
 given path). Days are UTC. `swarmfi usage [--json]` reads `summary()`.
+
+File handling (WAL, locking, errors as StateError) is `swarmfi.sqlite.SqliteFile`'s. The
+file has no application id of its own (files written before it had none either); only a
+file that carries another id, such as the ledger, is refused.
 """
 
 from __future__ import annotations
@@ -10,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import os
-import sqlite3
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,15 +21,19 @@ from pathlib import Path
 from typing import Any, Literal
 
 from swarmfi.compute.providers import swarmfi_home
-from swarmfi.errors import StateError
+from swarmfi.sqlite import SqliteFile
 
+_COLUMNS = (
+    "id", "ts", "day", "run_id", "provider", "model", "privacy", "sensitive", "ok",
+    "input_tokens", "output_tokens", "estimated", "cost_usd", "latency_s", "error",
+)  # fmt: skip
 _INSERT = (
     "INSERT INTO calls (ts, day, run_id, provider, model, privacy, sensitive, ok,"
     " input_tokens, output_tokens, estimated, cost_usd, latency_s, error)"
     " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 )
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS calls (
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS calls (
     id INTEGER PRIMARY KEY,
     ts REAL NOT NULL,
     day TEXT NOT NULL,
@@ -42,10 +49,14 @@ CREATE TABLE IF NOT EXISTS calls (
     cost_usd REAL NOT NULL,
     latency_s REAL NOT NULL,
     error TEXT
-);
-CREATE INDEX IF NOT EXISTS calls_day ON calls (day);
-CREATE INDEX IF NOT EXISTS calls_run ON calls (run_id);
-"""
+)""",
+    "CREATE INDEX IF NOT EXISTS calls_day ON calls (day)",
+    "CREATE INDEX IF NOT EXISTS calls_run ON calls (run_id)",
+)
+_SUMMARY_KEYS = (
+    "day", "provider", "model", "privacy", "calls", "failed",
+    "input_tokens", "output_tokens", "cost_usd", "avg_latency_s",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -87,7 +98,7 @@ def default_usage_path(environ: Mapping[str, str] = os.environ) -> Path:
     return Path(explicit).expanduser() if explicit else swarmfi_home(environ) / "usage.sqlite3"
 
 
-class UsageStore:
+class UsageStore(SqliteFile):
     """Append-only call log with per-day and per-run sums.
 
     Rows are written in batches (every `commit_every` rows, and by `flush()`, which
@@ -95,11 +106,19 @@ class UsageStore:
     than the rest of the router's work. Every read flushes first.
     """
 
+    schema = _SCHEMA
+    what = "usage database"
+    synchronous = "NORMAL"  # a lost batch of accounting rows is not worth an fsync per commit
+    busy_timeout_s = 5.0  # the router flushes on its event loop: do not block it for long
+    newer_hint = "upgrade swarmfi, or point $SWARMFI_USAGE_DB elsewhere"
+    not_ours = "cannot open the {what} {path}: {why}"
+    not_ours_hint = open_hint = "fix or remove that file, or point $SWARMFI_USAGE_DB elsewhere"
+
     def __init__(self, path: str | Path | None = None, *, commit_every: int = 64) -> None:
-        self.path = Path(path).expanduser() if path is not None else default_usage_path()
         self.commit_every = commit_every
         self._rows: list[tuple[Any, ...]] = []
-        self._db = _connect(self.path)
+        path = Path(path).expanduser() if path is not None else default_usage_path()
+        super().__init__(path, create=True)
 
     def record(self, call: CallRecord) -> None:
         """Buffer one call; committed by `flush()` or once `commit_every` are buffered."""
@@ -120,74 +139,42 @@ class UsageStore:
         if not self._rows:
             return
         rows, self._rows = self._rows, []
-        with self._db:
-            self._db.executemany(_INSERT, rows)
+        with self._write() as conn:
+            conn.executemany(_INSERT, rows)
 
     def spent_day(self, day: str | None = None) -> float:
-        self.flush()
-        row = self._db.execute(
-            "SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE day = ?",
-            (day or utc_day(time.time()),),
-        ).fetchone()
-        return float(row[0])
+        return self._sum("day", day or utc_day(time.time()))
 
     def spent_run(self, run_id: str) -> float:
+        return self._sum("run_id", run_id)
+
+    def _sum(self, column: str, value: str) -> float:
         self.flush()
-        row = self._db.execute(
-            "SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE run_id = ?", (run_id,)
-        ).fetchone()
-        return float(row[0])
+        sql = f"SELECT COALESCE(SUM(cost_usd), 0) FROM calls WHERE {column} = ?"
+        return float(self._select(sql, (value,))[0][0])
 
     def calls(self, run_id: str | None = None) -> list[dict[str, Any]]:
         self.flush()
         where, args = ("WHERE run_id = ?", (run_id,)) if run_id else ("", ())
-        cur = self._db.execute(f"SELECT * FROM calls {where} ORDER BY id", args)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        rows = self._select(f"SELECT {', '.join(_COLUMNS)} FROM calls {where} ORDER BY id", args)
+        return [dict(zip(_COLUMNS, row, strict=True)) for row in rows]
 
     def summary(self, days: int | None = None) -> list[dict[str, Any]]:
         """Per day and provider: calls, failures, tokens, cost; newest day first."""
         self.flush()
         since = utc_day(time.time() - 86400 * (days - 1)) if days else "0000-00-00"
-        cur = self._db.execute(
+        rows = self._select(
             "SELECT day, provider, model, privacy, COUNT(*), SUM(1 - ok), SUM(input_tokens),"
             " SUM(output_tokens), SUM(cost_usd), AVG(CASE WHEN ok THEN latency_s END)"
             " FROM calls WHERE day >= ? GROUP BY day, provider, model, privacy"
             " ORDER BY day DESC, provider, model",
             (since,),
         )
-        keys = (
-            "day",
-            "provider",
-            "model",
-            "privacy",
-            "calls",
-            "failed",
-            "input_tokens",
-            "output_tokens",
-            "cost_usd",
-            "avg_latency_s",
-        )
-        return [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+        return [dict(zip(_SUMMARY_KEYS, row, strict=True)) for row in rows]
 
     def close(self) -> None:
         self.flush()
-        self._db.close()
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        db = sqlite3.connect(path, check_same_thread=False)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-        db.executescript(_SCHEMA)
-    except (OSError, sqlite3.Error) as exc:
-        raise StateError(
-            f"cannot open the usage database {path}: {exc}",
-            "fix or remove that file, or point $SWARMFI_USAGE_DB elsewhere",
-        ) from exc
-    return db
+        super().close()
 
 
 @dataclass(frozen=True)

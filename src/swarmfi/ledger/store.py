@@ -21,9 +21,7 @@ import os
 import re
 import secrets
 import sqlite3
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,10 +31,10 @@ from swarmfi.errors import BugError, StateError
 from swarmfi.ledger.cid import cid_v1
 from swarmfi.ledger.hashing import GENESIS_HASH, canonical, normalize, record_hash
 from swarmfi.ledger.verify import StoredRow, VerifyReport, check_chain
+from swarmfi.sqlite import SqliteFile
 
 APPLICATION_ID = 0x53574649  # "SWFI" in the SQLite header: this file is a swarmfi ledger
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 30.0
 KINDS = (
     "intent", "plan", "preview", "approval", "transaction", "receipt",
     "refusal", "order", "firing", "halt", "note",
@@ -116,12 +114,22 @@ def _timestamp(moment: dt.datetime) -> str:
     return utc.isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-class Ledger:
+class Ledger(SqliteFile):
     """The append-only ledger in one SQLite file (default `paths.ledger_path()`).
 
     Thread-safe within a process (one connection behind a lock) and across
     processes (SQLite locking). `create=False` refuses to create a missing file.
     """
+
+    application_id = APPLICATION_ID
+    schema_version = SCHEMA_VERSION
+    schema = _SCHEMA
+    what = "ledger"
+    newer_hint = "upgrade swarmfi, or point --ledger / SWARMFI_HOME at another ledger"
+    not_ours_hint = (
+        "move it aside (mv {path} {path}.bad) and swarmfi starts a new ledger there,"
+        " or point --ledger / SWARMFI_HOME elsewhere"
+    )
 
     def __init__(
         self,
@@ -130,91 +138,13 @@ class Ledger:
         create: bool = True,
         clock: Callable[[], dt.datetime] = _utc_now,
     ) -> None:
-        self.path = Path(path).expanduser() if path is not None else paths.ledger_path()
         self._clock = clock
-        self._lock = threading.RLock()
-        if not self.path.exists() and not create:
-            raise StateError(
-                f"there is no ledger at {self.path}",
-                "nothing has been recorded there yet; run something first or pass --ledger PATH",
-            )
-        if create:
-            paths.ensure_dir(self.path.parent)
-        self._conn = self._connect()
-
-    # -- opening -------------------------------------------------------------
-
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(
-            self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        super().__init__(
+            Path(path).expanduser() if path is not None else paths.ledger_path(),
+            create=create,
+            missing_hint="nothing has been recorded there yet; run something first or pass"
+            " --ledger PATH",
         )
-        try:
-            with self._sqlite_errors():
-                self._prepare(conn)
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _prepare(self, conn: sqlite3.Connection) -> None:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        self._check_identity(conn)
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            self._check_identity(conn)  # again, under the write lock: another process may race
-            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            for statement in _SCHEMA:
-                conn.execute(statement)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def _check_identity(self, conn: sqlite3.Connection) -> None:
-        app_id = conn.execute("PRAGMA application_id").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-        if app_id == APPLICATION_ID and version > SCHEMA_VERSION:
-            raise StateError(
-                f"the ledger {self.path} was written by a newer swarmfi (schema {version})",
-                "upgrade swarmfi, or point --ledger / SWARMFI_HOME at another ledger",
-            )
-        if app_id != APPLICATION_ID and (app_id or tables):
-            raise self._not_a_ledger("it is an SQLite database of something else")
-
-    def _not_a_ledger(self, why: str) -> StateError:
-        return StateError(
-            f"{self.path} is not a swarmfi ledger: {why}",
-            f"move it aside (mv {self.path} {self.path}.bad) and swarmfi starts a new ledger "
-            "there, or point --ledger / SWARMFI_HOME elsewhere",
-        )
-
-    @contextmanager
-    def _sqlite_errors(self) -> Iterator[None]:
-        try:
-            yield
-        except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise StateError(
-                    f"the ledger {self.path} stayed locked for {BUSY_TIMEOUT_S:.0f} s",
-                    "another swarmfi process is holding it; let it finish, then retry",
-                ) from exc
-            raise self._not_a_ledger(str(exc)) from exc
-        except sqlite3.DatabaseError as exc:
-            raise self._not_a_ledger(str(exc)) from exc
-
-    def close(self) -> None:
-        with self._lock:
-            self._conn.close()
-
-    def __enter__(self) -> Ledger:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- writing -------------------------------------------------------------
 
@@ -240,17 +170,6 @@ class Ledger:
             )
         assert isinstance(body, dict)
         return Record(seq, kind, run_id, ts, body, prev_hash, digest, cid)
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._lock, self._sqlite_errors():
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
 
     @staticmethod
     def _next(conn: sqlite3.Connection) -> tuple[int, str]:
@@ -330,10 +249,6 @@ class Ledger:
         )
         return [RunSummary(*row) for row in self._select(sql, ())]
 
-    def _select(self, sql: str, args: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        with self._lock, self._sqlite_errors():
-            return self._conn.execute(sql, args).fetchall()
-
     def _record(self, row: tuple[Any, ...]) -> Record:
         seq, kind, run_id, ts, text, prev_hash, digest, cid = row
         try:
@@ -349,16 +264,10 @@ class Ledger:
 
     def verify(self) -> VerifyReport:
         """Re-hash the whole chain: any altered, missing or reordered record is a problem."""
-        with self._lock, self._sqlite_errors():
-            self._conn.execute("BEGIN")  # one snapshot for the rows and the seq counter
-            try:
-                used = self._conn.execute(
-                    "SELECT seq FROM sqlite_sequence WHERE name = 'records'"
-                ).fetchone()
-                rows = self._conn.execute(f"SELECT {_COLUMNS} FROM records ORDER BY seq")
-                stored = [_stored(row) for row in rows]
-            finally:
-                self._conn.execute("COMMIT")
+        with self._snapshot() as conn:  # one snapshot for the rows and the seq counter
+            used = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
+            rows = conn.execute(f"SELECT {_COLUMNS} FROM records ORDER BY seq")
+            stored = [_stored(row) for row in rows]
         return check_chain(stored, expected_last=used[0] if used else 0, source=str(self.path))
 
     def export(self, path: Path | str, payload_dir: Path | str | None = None) -> int:

@@ -7,7 +7,7 @@ across processes). `claim` marks the attempt and moves the slot on in one
 transaction; `record_firing` stores the result. The rules live in
 `swarmfi.orders.model`; this module only persists them.
 
-File handling (identity, locking, errors as StateError) is `database.SqliteFile`'s.
+File handling (identity, locking, errors as StateError) is `swarmfi.sqlite.SqliteFile`'s.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from swarmfi import paths
 from swarmfi.errors import BugError, UserInputError
 from swarmfi.intent.types import Intent, from_canonical, to_canonical
 from swarmfi.orders import model
-from swarmfi.orders.database import SqliteFile
 from swarmfi.orders.model import FireResult, Firing, Order
+from swarmfi.sqlite import SqliteFile
 
 APPLICATION_ID = 0x53574F52  # "SWOR": this file is a swarmfi order store
 SCHEMA_VERSION = 1
@@ -93,6 +93,7 @@ class OrderStore(SqliteFile):
     schema_version = SCHEMA_VERSION
     schema = _SCHEMA
     what = "order store"
+    newer_hint = "upgrade swarmfi, or point --state / SWARMFI_HOME elsewhere"
 
     def __init__(
         self, path: Path | str | None = None, *, create: bool = True, claimant: str | None = None
@@ -109,12 +110,6 @@ class OrderStore(SqliteFile):
     def open(cls, state: Path | None = None, *, create: bool = True) -> OrderStore:
         """The store of the home directory, or the one alongside a `--state` directory."""
         return cls(paths.orders_path(state), create=create)
-
-    def __enter__(self) -> OrderStore:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     # -- orders ----------------------------------------------------------------
 
