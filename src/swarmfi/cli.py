@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.ledger.cli",
     "swarmfi.chain.cli",
     "swarmfi.chain.devnet_cli",
+    "swarmfi.chain.wallet_cli",
     "swarmfi.guard.cli",
     "swarmfi.compute.cli",
     "swarmfi.runner.cli",
@@ -57,7 +58,7 @@ def _report(error: SwarmfiError) -> int:
     from rich.markup import escape
 
     err_console.print(f"[bold red]error[/] ({error.blame}): {escape(error.one_line())}",
-                      highlight=False)
+                      highlight=False, soft_wrap=True)  # one line, however long
     return error.exit_code
 
 

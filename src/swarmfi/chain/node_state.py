@@ -27,6 +27,7 @@ _REVERT = re.compile(r"^Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
 _HALT = re.compile(r"^Halt \{ reason: (.*), gas_used: (\d+) \}")
 ERROR_SELECTOR = bytes.fromhex("08c379a0")  # Error(string)
 PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
+EMPTY_CODE_HASH = bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
 
 
 class ExecError(Exception):
@@ -86,6 +87,8 @@ class EvmState:
         return int(self.evm.basic(address).nonce)
 
     def code(self, address: str) -> bytes:
+        if self.evm.basic(address).code_hash == EMPTY_CODE_HASH:
+            return b""  # get_code may give revm's padded empty bytecode, b"\x00"
         return self.evm.get_code(address) or b""
 
     def storage(self, address: str, slot: int) -> int:
@@ -198,8 +201,12 @@ class EvmState:
 
 
 def _with_nonce(info: AccountInfo, nonce: int) -> AccountInfo:
+    # An account without code reads back `code` as b"\x00" (revm's padded empty bytecode);
+    # passing that on would give an EOA one byte of code, and forks of this node would
+    # then refuse it as a sender (EIP-3607).
+    code = None if info.code_hash == EMPTY_CODE_HASH else info.code
     return AccountInfo(  # type: ignore[call-arg]  # the stub lacks balance
-        balance=info.balance, nonce=nonce, code_hash=info.code_hash, code=info.code
+        balance=info.balance, nonce=nonce, code_hash=info.code_hash, code=code
     )
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from eth_utils import to_checksum_address
@@ -243,17 +245,42 @@ class RpcChain(JsonRpcChain):
 
     @classmethod
     async def connect(cls, url: str) -> RpcChain:
-        """Ask `url` its chain id and use swarmfi's registry for it."""
-        from swarmfi.chain import registry as registries
-
-        probe = HttpTransport(url)
+        """Ask `url` its chain id, use swarmfi's registry for it and check that the registry's
+        router has code there; ChainProviderError if the node is down or the wrong chain."""
+        chain = cls(url, _registry_for(url, await _ask_chain_id(url)))
         try:
-            chain_id = int(await probe.request("eth_chainId", []), 16)
-        except RpcFailure as exc:
-            raise ChainProviderError(f"{url} answered eth_chainId with {exc.message}") from None
-        finally:
-            await probe.close()
-        return cls(url, registries.lookup(chain_id))
+            await chain.check_deployed()
+        except BaseException:
+            await chain.close()
+            raise
+        return chain
+
+    async def check_deployed(self) -> None:
+        """ChainProviderError unless the registry's router (or first token) has code here."""
+        probe = _probe_address(self.registry)
+        if probe is None:
+            return
+        name, address = probe
+        if str(await self.rpc("eth_getCode", [address, "latest"])) in ("0x", "0x0", ""):
+            raise ChainProviderError(
+                f"{self.url} (chain id {self.registry.chain_id}) has no contract at the "
+                f"{name} address of {self.registry.name or 'its registry'} ({address})",
+                hint="it is not the chain swarmfi knows by that id; check the URL "
+                "(for the devnet, `swarmfi devnet serve`)",
+            )
+
+    @asynccontextmanager
+    async def sandbox_evm(self) -> AsyncIterator[Any]:
+        """A fresh pyrevm fork pinned at the latest block, for `guard.sandbox.open_sandbox`.
+        Its reads fetch state from the node as needed (blocking); a fork that cannot
+        fetch state (a pyrevm panic) is a ChainProviderError."""
+        block = await self.latest_block()
+        try:
+            yield self._fork(block)
+        except BaseException as exc:
+            if is_panic(exc) or str(exc).startswith("Database("):
+                raise provider_failure(exc, self.url) from None
+            raise
 
     async def simulate(self, txs: list[TxRequest]) -> Simulation:
         block = await self.latest_block()
@@ -286,6 +313,43 @@ class RpcChain(JsonRpcChain):
             )
         )
         return evm
+
+
+async def _ask_chain_id(url: str) -> int:
+    probe = HttpTransport(url)
+    try:
+        return _parse_chain_id(url, await probe.request("eth_chainId", []))
+    except RpcFailure as exc:
+        raise ChainProviderError(f"{url} answered eth_chainId with {exc.message}") from None
+    finally:
+        await probe.close()
+
+
+def _parse_chain_id(url: str, answer: Any) -> int:
+    try:
+        return int(str(answer), 16)
+    except ValueError:
+        raise ChainProviderError(
+            f"{url} answered eth_chainId with {str(answer)[:40]!r}, not a chain id",
+            hint="point --rpc at an Ethereum JSON-RPC endpoint",
+        ) from None
+
+
+def _registry_for(url: str, chain_id: int) -> Registry:
+    from swarmfi.chain import registry as registries
+
+    try:
+        return registries.lookup(chain_id)
+    except UserInputError as exc:
+        raise ChainProviderError(f"{url} is chain id {chain_id}: {exc.message}", exc.hint) from None
+
+
+def _probe_address(registry: Registry) -> tuple[str, str] | None:
+    if "router" in registry.contracts:
+        return "router", registry.contracts["router"]
+    for token in registry.tokens.values():
+        return token.symbol, token.address
+    return None
 
 
 def _chain_id_blocking(url: str, timeout: float = 10.0) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 from swarmfi.chain.base import Chain, LendingPosition, Registry
 from swarmfi.guard.policy import Policy
 from swarmfi.guard.preview import Preview, StepPreview
-from swarmfi.guard.rules import Approval, Effects, Transfer, check_plan
+from swarmfi.guard.rules import Approval, Effects, Transfer, Violation, check_plan
 from swarmfi.guard.sandbox import open_sandbox
 from swarmfi.guard.simulate import PlanSimulator
 
@@ -60,10 +60,25 @@ def _hf(position: LendingPosition) -> Decimal | None:
     return position.health_factor
 
 
+def unpriced(preview: Preview, registry: Registry) -> list[Violation]:
+    """Fail closed on a chain where swarmfi has no price oracle (e.g. mainnet): what a step
+    spends cannot be valued in USD there, so the USD caps could not be checked."""
+    if "oracle" in registry.contracts:
+        return []
+    where = registry.name or f"chain id {registry.chain_id}"
+    return [Violation(
+        "max_tx_usd",
+        f"{where} has no price oracle in swarmfi's registry, so what this step spends "
+        f"({', '.join(sorted(sp.prepared.spends))}) cannot be checked against the USD caps",
+        "on this chain swarmfi previews but does not sign value-moving steps yet",
+        step=f"step {sp.prepared.index + 1} ({sp.prepared.action})",
+    ) for sp in preview.steps if sp.prepared.spends]
+
+
 def check_preview(preview: Preview, steps: Sequence[Any], policy: Policy, registry: Registry,
                   spent_today_usd: Decimal = Decimal(0)) -> Preview:
     violations = check_plan(policy, plan_effects(preview, steps), registry, spent_today_usd)
-    return preview.with_violations(violations)
+    return preview.with_violations([*violations, *unpriced(preview, registry)])
 
 
 async def simulate_steps(chain: Chain, steps: Sequence[Any], sender: str,

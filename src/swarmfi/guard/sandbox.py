@@ -2,8 +2,8 @@
 which runs a transaction as its sender without signing. Everything is reverted on exit.
 
 On the devnet the snapshot is taken on the node's own EVM (nothing else runs while the
-sandbox is open: reads never yield to the event loop); on a real network the chain
-hands out a pyrevm fork pinned at a block.
+sandbox is open: reads never yield to the event loop); a chain with `sandbox_evm()`
+(`RpcChain`: a fresh pyrevm fork pinned at the latest block) hands out its own.
 """
 
 from __future__ import annotations
@@ -56,19 +56,11 @@ async def _devnet_evm(chain: Any) -> AsyncIterator[Any]:
         yield chain.node.evm
 
 
-@asynccontextmanager
-async def _fork_evm(chain: Any) -> AsyncIterator[Any]:
-    """A pyrevm fork of a JSON-RPC chain at its latest block."""
-    yield chain._fork(await chain.latest_block())
-
-
 def _opener(chain: Any) -> Any:
     if hasattr(chain, "sandbox_evm"):
         return chain.sandbox_evm
     if hasattr(chain, "node") and hasattr(chain, "lock"):
         return lambda: _devnet_evm(chain)
-    if hasattr(chain, "_fork"):
-        return lambda: _fork_evm(chain)
     raise SimulationError(f"{type(chain).__name__} cannot simulate plans",
                           "use the devnet or an RPC chain; nothing was signed")
 

@@ -3,6 +3,7 @@
 `swarmfi run` stores an instruction with a condition or a schedule as a standing
 order instead of running it; `swarmfi watch` checks the orders at each new block
 and fires each one through the runner (plan, guard, execute) when its time comes.
+With `--rpc URL --keystore PATH` it watches that network and signs with that key.
 """
 
 from __future__ import annotations
@@ -20,10 +21,12 @@ from rich.table import Table
 from swarmfi import paths
 from swarmfi.errors import SwarmfiError
 from swarmfi.output import console, emit
+from swarmfi.runner.options import endpoint_options
 
 if TYPE_CHECKING:
     from swarmfi.orders.model import Order
     from swarmfi.orders.watcher import FireCallback, WatchEvent
+    from swarmfi.runner.session import Endpoint
 
 _STYLE = {"ok": "green", "blocked": "yellow", "failed": "red", "interrupted": "red"}
 
@@ -143,6 +146,7 @@ def cancel(order_id: int, as_json: bool, state: Path | None) -> None:
 )
 @_json_option
 @_state_option
+@endpoint_options(account=False)
 def watch_command(
     advance: int | None,
     blocks: int | None,
@@ -150,6 +154,7 @@ def watch_command(
     poll: float,
     as_json: bool,
     state: Path | None,
+    endpoint: Endpoint,
 ) -> None:
     """Fire standing orders when their conditions hold or their time comes, checking each
     new block; every firing goes through the same guard as `swarmfi run`."""
@@ -159,7 +164,8 @@ def watch_command(
     render = _json_line if as_json else _render_event
     with OrderStore(paths.orders_path(state)) as store:
         try:
-            run = _watch(store, fire_order, state, advance, 1 if once else blocks, poll, render)
+            run = _watch(store, fire_order, (state, endpoint), advance, 1 if once else blocks,
+                         poll, render)
             asyncio.run(run)
         except KeyboardInterrupt:
             message = "stopped (Ctrl-C); a firing under way is marked interrupted next time"
@@ -169,7 +175,7 @@ def watch_command(
 async def _watch(
     store: Any,
     fire_order: Any,
-    state: Path | None,
+    where: tuple[Path | None, Endpoint],
     advance: int | None,
     blocks: int | None,
     poll: float,
@@ -177,9 +183,10 @@ async def _watch(
 ) -> None:
     from swarmfi.orders.watcher import watch
 
-    chain = await _open_chain(state)
+    state, endpoint = where
+    chain = await _open_chain(state, endpoint)
     try:
-        fire = _bind(fire_order, chain, state)
+        fire = _bind(fire_order, chain, state, _watch_signer(chain, endpoint))
         await watch(chain, store, fire, advance=advance, blocks=blocks, poll=poll, on_event=render)
     finally:
         closing = getattr(chain, "close", None)
@@ -189,13 +196,19 @@ async def _watch(
                 await done
 
 
-async def _open_chain(state: Path | None) -> Any:
-    try:
-        from swarmfi.chain.devnet import open_devnet
-    except ImportError as exc:
-        raise _missing("the embedded devnet (swarmfi.chain.devnet)") from exc
-    chain = open_devnet(state)
-    return await chain if inspect.isawaitable(chain) else chain
+async def _open_chain(state: Path | None, endpoint: Endpoint) -> Any:
+    from swarmfi.runner.session import open_chain
+
+    return await open_chain(state, endpoint)
+
+
+def _watch_signer(chain: Any, endpoint: Endpoint) -> Any:
+    """The keystore's key; None: orders are signed by the devnet test account owning them
+    (refused on a chain other than the devnet's)."""
+    from swarmfi.runner.session import open_signer
+
+    signer = open_signer(chain, endpoint)
+    return signer if endpoint.keystore is not None else None
 
 
 def _runner() -> Any:
@@ -209,10 +222,12 @@ def _runner() -> Any:
     return fire_order
 
 
-def _bind(fire_order: Any, chain: Any, state: Path | None) -> FireCallback:
-    """`fire_order` as a `(order, now)` callback, given this watch's chain when it takes one."""
+def _bind(fire_order: Any, chain: Any, state: Path | None, signer: Any = None) -> FireCallback:
+    """`fire_order` as a `(order, now)` callback, given this watch's chain (and signer)
+    when it takes them."""
     wanted = inspect.signature(fire_order).parameters
-    extra = {k: v for k, v in (("chain", chain), ("state", state)) if k in wanted}
+    given = (("chain", chain), ("state", state), ("signer", signer))
+    extra = {k: v for k, v in given if k in wanted and (k != "signer" or v is not None)}
 
     async def fire(order: Order, now: int) -> Any:
         return await fire_order(order, now, **extra)

@@ -1,7 +1,7 @@
 """The main job: text → intent → preview → approval → swarm execution → ledger.
 
-`fire_order(order, now, chain=None, state=None)` runs a standing order once through the
-same guard (used by `swarmfi watch`).
+`fire_order(order, now, chain=None, state=None, signer=None)` runs a standing order once
+through the same guard (used by `swarmfi watch`).
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 
-async def fire_order(order: Any, now: int, *, chain: Any = None, state: Path | None = None) -> Any:
+async def fire_order(order: Any, now: int, *, chain: Any = None, state: Path | None = None,
+                     signer: Any = None) -> Any:
     from swarmfi.runner.standing import fire
 
-    return await fire(order, now, chain=chain, state=state)
+    return await fire(order, now, chain=chain, state=state, signer=signer)

@@ -1,4 +1,5 @@
-"""`swarmfi run`, `swarmfi balances` and `swarmfi demo`: the main job on the devnet."""
+"""`swarmfi run`, `swarmfi balances` and `swarmfi resume`: the main job, on the embedded
+devnet or (`--rpc`, `--keystore`) any JSON-RPC endpoint; see `runner.session`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import click
 
 from swarmfi.output import console, emit, err_console
-from swarmfi.runner.session import open_session
+from swarmfi.runner.options import endpoint_options
+from swarmfi.runner.session import Endpoint, describe, open_chain, open_session, signer_address
 
 STATE_HELP = "Devnet state directory (default: ~/.swarmfi/devnet, or $SWARMFI_HOME/devnet)."
 
@@ -49,12 +51,15 @@ def result_json(result: Any, registry: Any) -> dict[str, Any]:
             "answers": result.answers}
 
 
-async def run_once(text: str, state: Path | None, account: int, yes: bool, as_json: bool,
-                   parser: str) -> Any:
-    chain, signer, ledger, policy = open_session(state, account)
+async def run_once(text: str, state: Path | None, endpoint: Endpoint, yes: bool,
+                   as_json: bool, parser: str) -> Any:
+    chain, signer, ledger, policy = await open_session(state, endpoint)
     try:
         runner = make_runner(chain, signer, ledger, policy, as_json)
-        await _resume_unfinished(runner, err_console if as_json else console)
+        out = err_console if as_json else console
+        if endpoint.rpc is not None:
+            out.print(f"[dim]on {describe(chain, signer.address)}[/]", highlight=False)
+        await _resume_unfinished(runner, out)
         confirm = _yes if yes else _confirm_prompt
         result = await runner.run_text(text, confirm, parser,
                                        add_order=_orders_adder(state, chain, signer.address))
@@ -69,18 +74,19 @@ async def run_once(text: str, state: Path | None, account: int, yes: bool, as_js
 @click.option("--yes", "-y", is_flag=True, help="Approve without asking when within policy.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as one JSON object.")
 @click.option("--state", type=click.Path(path_type=Path), help=STATE_HELP)
-@click.option("--account", default=0, show_default=True, help="Devnet test account index.")
+@endpoint_options()
 @click.option("--parser", default="embedded", show_default=True,
               help="Intent parser: embedded, llm or hybrid.")
-def run_cmd(text: str, yes: bool, as_json: bool, state: Path | None, account: int,
+def run_cmd(text: str, yes: bool, as_json: bool, state: Path | None, endpoint: Endpoint,
             parser: str) -> None:
-    """Parse TEXT, preview it on a snapshot, ask, then execute it on the devnet.
+    """Parse TEXT, preview it on a snapshot, ask, then execute it (on the devnet, or on the
+    --rpc network signing with --keystore).
 
     Example: swarmfi run "swap 1 ETH for USDC, then supply half of it" --yes
     """
     from swarmfi.runner.render import print_answer
 
-    result, registry = asyncio.run(run_once(text, state, account, yes, as_json, parser))
+    result, registry = asyncio.run(run_once(text, state, endpoint, yes, as_json, parser))
     if as_json:
         emit(result_json(result, registry), True)
         return
@@ -107,16 +113,16 @@ async def _resume_unfinished(runner: Any, out: Any) -> list[Any]:
 @click.command("resume")
 @click.option("--json", "as_json", is_flag=True, help="Print the resumed runs as JSON.")
 @click.option("--state", type=click.Path(path_type=Path), help=STATE_HELP)
-@click.option("--account", default=0, show_default=True, help="Devnet test account index.")
-def resume_cmd(as_json: bool, state: Path | None, account: int) -> None:
+@endpoint_options()
+def resume_cmd(as_json: bool, state: Path | None, endpoint: Endpoint) -> None:
     """Finish runs that a killed process left unfinished (`run` also does this first)."""
-    results = asyncio.run(_resume(state, account, as_json))
+    results = asyncio.run(_resume(state, endpoint, as_json))
     emit({"resumed": [r.run_id for r in results]}, as_json,
          lambda d: console.print(f"{len(d['resumed'])} unfinished run(s) resumed"))
 
 
-async def _resume(state: Path | None, account: int, as_json: bool) -> list[Any]:
-    chain, signer, ledger, policy = open_session(state, account)
+async def _resume(state: Path | None, endpoint: Endpoint, as_json: bool) -> list[Any]:
+    chain, signer, ledger, policy = await open_session(state, endpoint)
     try:
         runner = make_runner(chain, signer, ledger, policy, as_json)
         return await _resume_unfinished(runner, err_console if as_json else console)
@@ -128,10 +134,10 @@ async def _resume(state: Path | None, account: int, as_json: bool) -> list[Any]:
 @click.command("balances")
 @click.option("--json", "as_json", is_flag=True, help="Print {symbol: amount} as JSON.")
 @click.option("--state", type=click.Path(path_type=Path), help=STATE_HELP)
-@click.option("--account", default=0, show_default=True, help="Devnet test account index.")
-def balances_cmd(as_json: bool, state: Path | None, account: int) -> None:
-    """The default account's token balances, in token units."""
-    data = asyncio.run(_balances(state, account))
+@endpoint_options()
+def balances_cmd(as_json: bool, state: Path | None, endpoint: Endpoint) -> None:
+    """The account's token balances, in token units (no password needed for --keystore)."""
+    data = asyncio.run(_balances(state, endpoint))
     emit(data, as_json, _print_balances)
 
 
@@ -140,14 +146,12 @@ def _print_balances(data: dict[str, str]) -> None:
         console.print(f"{symbol:>6}  {amount}", highlight=False)
 
 
-async def _balances(state: Path | None, account: int) -> dict[str, str]:
+async def _balances(state: Path | None, endpoint: Endpoint) -> dict[str, str]:
     from swarmfi.agents.context import to_units
-    from swarmfi.chain.devnet import open_devnet
-    from swarmfi.chain.wallet import test_account
 
-    chain = open_devnet(state)
+    chain = await open_chain(state, endpoint)
     try:
-        raw = await chain.balances(test_account(account).address)
+        raw = await chain.balances(signer_address(chain, endpoint))
         return {s: _plain(to_units(v, chain.registry.token(s))) for s, v in raw.items()}
     finally:
         await chain.close()

@@ -98,8 +98,9 @@ class Runner:
 
         canonical = to_canonical(Intent(steps=steps, schedule=None))
         self.ledger.append("approval", {"by": approved_by, "steps": canonical["steps"],
-                                        "envelopes": [e.to_json() for e in envelopes.values()]},
-                           run_id)
+                                        "envelopes": [e.to_json() for e in envelopes.values()],
+                                        "chain_id": self.chain.registry.chain_id,
+                                        "sender": self.sender}, run_id)
         return await self._execute(steps, run_id, preview, envelopes, spent)
 
     async def _execute(self, steps: list[Any], run_id: str, preview: Preview | None,
@@ -119,7 +120,18 @@ class Runner:
         """Finish every approved run a killed process left unfinished, sending nothing twice."""
         unfinished = [r.run_id for r in self.ledger.runs()
                       if r.last_kind in ("approval", "transaction", "receipt", "step", "resume")]
-        return [await self.resume_run(run_id) for run_id in unfinished]
+        return [await self.resume_run(run_id) for run_id in unfinished if self._ours(run_id)]
+
+    def _ours(self, run_id: str) -> bool:
+        """Approved on this chain for this signer (a run of another network or account in
+        the same ledger waits for a session on that one). Older approvals name neither:
+        they were made on the devnet."""
+        from swarmfi.chain.registry import DEVNET_CHAIN_ID
+
+        approval = self.ledger.find("approval", run_id)[-1].payload
+        same_chain = approval.get("chain_id", DEVNET_CHAIN_ID) == self.chain.registry.chain_id
+        return same_chain and str(approval.get("sender", self.sender)).lower() == (
+            self.sender.lower())
 
     async def resume_run(self, run_id: str) -> RunResult:
         from swarmfi.intent.types import from_canonical

@@ -1,5 +1,7 @@
 """Firing a standing order: the stored intent runs through the same guard and executor
-as `swarmfi run`, approved by the standing order itself and only within policy."""
+as `swarmfi run`, approved by the standing order itself and only within policy. It is
+signed by `signer` (the watch's keystore) when that is the order's owner, else by the
+devnet test account that owns it."""
 
 from __future__ import annotations
 
@@ -10,9 +12,14 @@ from typing import Any
 from swarmfi.errors import PlanError, PolicyError, RefusalError, SimulationError, SwarmfiError
 
 
-def _signer_for(owner: str) -> Any:
+def _signer_for(owner: str, signer: Any = None) -> Any:
     from swarmfi.chain.wallet import test_accounts
 
+    if signer is not None:
+        if str(signer.address).lower() == owner.lower():
+            return signer
+        raise PlanError(f"the order belongs to {owner}, the keystore holds {signer.address}",
+                        "watch with the owner's keystore")
     for account in test_accounts():
         if account.address.lower() == owner.lower():
             return account
@@ -20,7 +27,8 @@ def _signer_for(owner: str) -> Any:
                     "standing orders on the devnet run from its test accounts")
 
 
-async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = None) -> Any:
+async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = None,
+               signer: Any = None) -> Any:
     """Run `order` once; a FireResult says ok, blocked (guard or policy) or failed."""
     from swarmfi.chain.devnet import open_devnet
     from swarmfi.intent.types import Intent, from_canonical
@@ -35,7 +43,8 @@ async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = 
     run_id = new_run_id()
     try:
         # previews and progress go to stderr: `watch` owns stdout (its events, or JSON lines)
-        runner = make_runner(chain, _signer_for(order.owner), ledger, policy, as_json=True)
+        runner = make_runner(chain, _signer_for(order.owner, signer), ledger, policy,
+                             as_json=True)
         intent = from_canonical(json.loads(order.intent_json))
         assert isinstance(intent, Intent)  # the store only holds parsed intents
         ledger.append("firing", {"order_id": order.id, "now": now, "text": order.text}, run_id)

@@ -39,7 +39,7 @@ async def _tour(state: Path) -> int:
     from swarmfi.runner.service import Runner
     from swarmfi.runner.session import open_session
 
-    chain, signer, ledger, _ = open_session(state, 0)
+    chain, signer, ledger, _ = await open_session(state)
     policy = Policy(address_book={"alice": ALICE}, max_day_usd=DEMO_DAY_CAP_USD)
     console.print(f"[dim]demo policy: the defaults, with alice in the address book and a daily "
                   f"cap of ${DEMO_DAY_CAP_USD:,} so the whole tour fits in one day[/]")
