@@ -82,6 +82,18 @@ class Prepared:
     data: Mapping[str, Any] = field(default_factory=dict)
     kind: Literal["prepared"] = "prepared"
 
+    def __post_init__(self) -> None:
+        labels = [t.label for t in self.txs[: len(self.approvals)]]
+        if labels != ["approve"] * len(self.approvals):
+            from swarmfi.errors import BugError
+
+            raise BugError(f"{self.action}: approvals must be the step's first transactions")
+
+    @property
+    def approve_txs(self) -> tuple[TxRequest, ...]:
+        """The exact approvals, sent first by the approve agent."""
+        return self.txs[: len(self.approvals)]
+
 
 def to_raw(amount: Decimal, token: Token) -> int:
     """Token units to raw units, rounding down (never spend more than asked)."""

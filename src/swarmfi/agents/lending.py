@@ -53,7 +53,7 @@ async def prepare_supply(step: Any, ctx: StepContext) -> Prepared:
     supply = calls.supply(pool, asset.address, amount).tx(ctx.sender)
     return Prepared(
         index=ctx.index, action="supply", summary=f"supply {fmt_units(amount, token)} to lending",
-        txs=(*wrap, *approve, supply), spends={token.symbol: amount}, approvals=approvals,
+        txs=(*approve, *wrap, supply), spends={token.symbol: amount}, approvals=approvals,
         usd_value=await usd_value(ctx, {token.symbol: amount}))
 
 
@@ -118,5 +118,5 @@ async def prepare_repay(step: Any, ctx: StepContext) -> Prepared:
     what = "the whole" if everything else fmt_units(amount, token) + " of the"
     return Prepared(
         index=ctx.index, action="repay", summary=f"repay {what} {token.symbol} debt",
-        txs=(*wrap, *approve, repay.tx(ctx.sender)), spends={token.symbol: pay},
+        txs=(*approve, *wrap, repay.tx(ctx.sender)), spends={token.symbol: pay},
         approvals=approvals, usd_value=await usd_value(ctx, {token.symbol: min(pay, debt)}))

@@ -3,6 +3,7 @@
     q{i}  quote  (read)   rebuild step i from live state
     r{i}  risk   (read)   simulate it again on a sandbox; it must stay inside the approved
                           envelope and the policy; only then are its transactions cleared
+    a{i}  approve         grant the exact allowances the step needs (steps that spend ERC20s)
     x{i}  <action>        sign (guarded), write to the ledger, broadcast, wait; compare
                           what moved with the envelope and halt the plan on divergence
 
@@ -73,6 +74,7 @@ class Execution:
         swarm.spawn("quote", self.quote)
         swarm.spawn("risk", self.risk)
         swarm.spawn("query", self.query)
+        swarm.spawn("approve", self.approve)
         for kind in {s.action for s in self.steps} - {"query"}:
             swarm.spawn(kind, self.act)
         return swarm
@@ -118,11 +120,21 @@ class Execution:
         self.signer.clearance.clear(prepared.txs)
         return prepared
 
-    async def act(self, task: Task) -> dict[str, Any]:
+    async def approve(self, task: Task) -> dict[str, Any]:
+        """Send the step's exact approvals (none when the allowance already covers it)."""
         prepared: Prepared = task.inputs["prepared"]
         before = await self.chain.balances(self.sender)
-        receipts = [await self._send(prepared, i) for i in range(len(prepared.txs))]
-        deltas = diff(before, await self.chain.balances(self.sender))
+        receipts = [await self._send(prepared, i) for i in range(len(prepared.approve_txs))]
+        return {"before": before, "receipts": receipts}
+
+    async def act(self, task: Task) -> dict[str, Any]:
+        prepared: Prepared = task.inputs["prepared"]
+        approved = task.inputs.get("approved") or await self.approve(task)
+        first = len(prepared.approve_txs)
+        receipts = list(approved["receipts"])
+        for i in range(first, len(prepared.txs)):
+            receipts.append(await self._send(prepared, i))
+        deltas = diff(approved["before"], await self.chain.balances(self.sender))
         problems = Envelope.of(prepared).delta_problems(deltas)
         if problems:
             self._halt(prepared, problems, "diverged from the simulation")
@@ -189,6 +201,10 @@ def receipt_json(receipt: Receipt, step: int) -> dict[str, Any]:
             "revert_reason": receipt.revert_reason}
 
 
+# Steps whose ERC20 spending needs an allowance first: an approve agent grants it, exactly.
+NEEDS_APPROVAL = frozenset({"swap", "supply", "repay", "add_liquidity", "remove_liquidity"})
+
+
 def compile_plan(steps: Sequence[Any], skip: set[int] | None = None) -> Plan:
     """The task DAG for `steps` (see the module docstring); steps in `skip` already ran."""
     tasks: list[Task] = []
@@ -209,10 +225,15 @@ def _step_tasks(i: int, step: Any, previous: str | None, skip: set[int]) -> list
     of_step = getattr(getattr(step, "amount", None), "of_step", None)
     produced = {str(of_step): Ref(f"x{of_step}", "produced")} if (
         of_step is not None and of_step not in skip) else {}
-    return [
+    tasks = [
         Task(f"q{i}", "quote", {"step": i, "produced": produced}, after, is_read=True,
              label=f"{label} (quote)"),
         Task(f"r{i}", "risk", {"prepared": Ref(f"q{i}")}, is_read=True,
              label=f"{label} (risk check)"),
-        Task(f"x{i}", step.action, {"prepared": Ref(f"r{i}")}, label=label),
     ]
+    inputs: dict[str, Any] = {"prepared": Ref(f"r{i}")}
+    if step.action in NEEDS_APPROVAL:
+        tasks.append(Task(f"a{i}", "approve", {"prepared": Ref(f"r{i}")},
+                          label=f"{label} (approve)"))
+        inputs["approved"] = Ref(f"a{i}")
+    return [*tasks, Task(f"x{i}", step.action, inputs, label=label)]
