@@ -42,6 +42,15 @@ def test_measured_deltas_allow_gas_only_in_ether():
     assert env.delta_problems({"ETH": -(10**18), "WETH": 10**18 - 10**17}) != []
 
 
+def test_ether_received_is_measured_net_of_the_gas_paid():
+    bought = 10**18 // 60  # $50 of ETH: 1 % of it is less than the gas of approve + swap
+    env = Envelope(0, "swap", {"USDC": 50 * 10**6}, {"ETH": bought})
+    gas = 249_515_713_754_112
+    assert env.delta_problems({"USDC": -50 * 10**6, "ETH": bought - gas}) == []
+    short = bought - bought // 50 - GAS_RESERVE_WEI  # 2 % short, beyond what gas explains
+    assert "below the approved" in env.delta_problems({"USDC": -50 * 10**6, "ETH": short})[0]
+
+
 class RecordingSigner:
     address = ME
 

@@ -82,6 +82,14 @@ def test_swap_then_supply_half_end_to_end(runner, devnet):
     assert runner.ledger.verify().ok
 
 
+def test_a_small_ether_purchase_is_not_halted_by_its_own_gas(runner, devnet):
+    eth_before = asyncio.run(devnet.balance(runner.sender, "ETH"))
+    result = asyncio.run(runner.run_text("buy $50 of ETH with USDC", yes))
+    assert result.status == "done"
+    gained = asyncio.run(devnet.balance(runner.sender, "ETH")) - eth_before
+    assert 0 < gained < 50 * 10**18 // 3000  # the ether bought, less the gas paid
+
+
 def test_every_signed_transaction_was_cleared_by_the_guard(runner):
     asyncio.run(runner.run_text("swap 0.5 ETH for DAI, then deposit all of the DAI", yes))
     records = runner.ledger.records(kind="transaction")

@@ -62,7 +62,7 @@ class Envelope:
     def amount_problems(self, spends: Mapping[str, int], receives: Mapping[str, int],
                         slack: int) -> list[str]:
         """Spending over, or receiving under, the approved amounts (± TOLERANCE);
-        `slack` is extra ether allowed for gas."""
+        `slack` is ether allowed for gas (spent on top, or missing from what came in)."""
         found = []
         for symbol, amount in spends.items():
             cap = int(self.spends.get(symbol, 0) * (1 + TOLERANCE))
@@ -70,7 +70,7 @@ class Envelope:
             if amount > cap:
                 found.append(f"it would spend {amount} raw {symbol}, above the approved {cap}")
         for symbol, floor in self.receives.items():
-            least = int(floor * (1 - TOLERANCE))
+            least = int(floor * (1 - TOLERANCE)) - (slack if symbol == NATIVE else 0)
             if receives.get(symbol, 0) < least:
                 found.append(f"it would receive {receives.get(symbol, 0)} raw {symbol}, "
                              f"below the approved {least}")
