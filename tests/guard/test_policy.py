@@ -14,7 +14,15 @@ from swarmfi.guard.policy import (
     parse_policy,
     write_default,
 )
-from swarmfi.guard.rules import Approval, Effects, Transfer, check, check_plan, raise_for
+from swarmfi.guard.rules import (
+    Approval,
+    Effects,
+    Pool,
+    Transfer,
+    check,
+    check_plan,
+    raise_for,
+)
 
 USDC = "0x5FbDB2315678afecb367f032d93F642f64180aa3"
 WETH = "0xe7f1725E7734CE288F8367e1Bb143E90bb3F0512"
@@ -176,6 +184,15 @@ def test_contract_allowlist_from_the_file(tmp_path):
     p = parse_policy(text, tmp_path / "p")
     assert only(p, contracts=(ROUTER, STRANGER, USDC)) == []
     assert rules(only(p, contracts=(LENDING,))) == ["allowed_contracts"]
+
+
+def test_a_pool_of_allowed_tokens_may_be_called(policy, tmp_path):
+    pool = Pool(STRANGER, ("ETH", "USDC"))  # removing liquidity approves the LP token
+    assert only(policy, contracts=(STRANGER, ROUTER), pools=(pool,)) == []
+    narrow = parse_policy('allowed_tokens = ["USDC"]', tmp_path / "p")
+    assert rules(only(narrow, contracts=(STRANGER,), pools=(pool,))) == ["allowed_contracts"]
+    other = Pool(ALICE, ("ETH", "USDC"))
+    assert rules(only(policy, contracts=(STRANGER,), pools=(other,))) == ["allowed_contracts"]
 
 
 def test_approvals_are_exact(policy):

@@ -237,7 +237,8 @@ async def prepare_remove_liquidity(step: Any, ctx: StepContext) -> Prepared:
                 f"≈{fmt_units(out_b, b)}",
         txs=(*approve, call.tx(ctx.sender)), spends={}, approvals=approvals,
         receives={a.symbol: mins[0], b.symbol: mins[1]},
-        expected={a.symbol: out_a, b.symbol: out_b}, slippage=slip)
+        expected={a.symbol: out_a, b.symbol: out_b}, slippage=slip,
+        data={"pool": {"address": pair, "tokens": (a.symbol, b.symbol)}})
 
 
 def _remove_call(ctx: StepContext, tokens: tuple[Token, Token], liquidity: int,

@@ -15,7 +15,7 @@ from typing import Any
 from swarmfi.chain.base import Chain, LendingPosition, Registry
 from swarmfi.guard.policy import Policy
 from swarmfi.guard.preview import Preview, StepPreview
-from swarmfi.guard.rules import Approval, Effects, Transfer, Violation, check_plan
+from swarmfi.guard.rules import Approval, Effects, Pool, Transfer, Violation, check_plan
 from swarmfi.guard.sandbox import open_sandbox
 from swarmfi.guard.simulate import PlanSimulator
 
@@ -42,10 +42,15 @@ def effects_of(sp: StepPreview, step: Any, sender: str, hf_before: Decimal | Non
         tokens=tuple(sorted(tokens)), contracts=tuple(dict.fromkeys(t.to for t in p.txs
                                                                       if t.data)),
         approvals=tuple(Approval(a.token, a.spender, a.amount, a.amount) for a in p.approvals),
-        transfers=transfers, slippage_pct=_pct(p.slippage),
+        transfers=transfers, pools=_pools(p.data.get("pool")), slippage_pct=_pct(p.slippage),
         requested_slippage_pct=_pct(getattr(step, "slippage", None)),
         price_impact_pct=_pct(p.price_impact), health_factor_before=hf_before,
         health_factor_after=sp.position_after.health_factor)
+
+
+def _pools(pool: Any) -> tuple[Pool, ...]:
+    """The AMM pool a step calls, as its agent found it ({"address", "tokens"})."""
+    return (Pool(str(pool["address"]), tuple(pool["tokens"])),) if pool else ()
 
 
 def plan_effects(preview: Preview, steps: Sequence[Any]) -> list[Effects]:

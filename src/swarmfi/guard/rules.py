@@ -15,6 +15,7 @@ A bound itself is allowed: a 10,000 USD step passes a 10,000 USD cap.
     min_health_factor      health factor after < minimum, and lower than before
     allowed_tokens         a token touched is not on the token allowlist
     allowed_contracts      a contract called (or approved as spender) is not allowed
+                           (an AMM pool of two allowed tokens is: its LP token)
     exact_approvals        an approval for more than the step needs (unlimited included)
     transfer_recipients    tokens sent to an address the user neither typed nor named
 """
@@ -63,6 +64,16 @@ class Transfer:
 
 
 @dataclass(frozen=True)
+class Pool:
+    """An AMM pool a step calls itself (to approve its LP token): the pool's address and
+    the tokens it holds, as the registry's factory reported them."""
+
+    address: str
+    tokens: tuple[str, ...]
+    kind: Literal["pool"] = "pool"
+
+
+@dataclass(frozen=True)
 class Effects:
     """What one simulated step would do, as the policy sees it.
 
@@ -70,7 +81,7 @@ class Effects:
     `price_impact_pct` > 0 means worse than the oracle; a health factor of
     None means no debt. `spent_today_usd`: what already left the wallet in the
     last 24 hours, before this step. `tokens`: symbols or addresses touched;
-    `contracts`: addresses called.
+    `contracts`: addresses called; `pools`: those of them that are AMM pools.
     """
 
     label: str = ""
@@ -81,6 +92,7 @@ class Effects:
     contracts: tuple[str, ...] = ()
     approvals: tuple[Approval, ...] = ()
     transfers: tuple[Transfer, ...] = ()
+    pools: tuple[Pool, ...] = ()
     slippage_pct: Decimal | None = None
     requested_slippage_pct: Decimal | None = None
     price_impact_pct: Decimal | None = None
@@ -260,6 +272,7 @@ def _tokens(policy: Policy, fx: Effects, allow: Allowlists) -> list[Violation]:
 
 def _contracts(policy: Policy, fx: Effects, allow: Allowlists) -> list[Violation]:
     called = dict.fromkeys([*fx.contracts, *(a.spender for a in fx.approvals)])
+    pools = {p.address.lower() for p in fx.pools if all(map(allow.allows_token, p.tokens))}
     return [
         Violation(
             "allowed_contracts",
@@ -268,7 +281,7 @@ def _contracts(policy: Policy, fx: Effects, allow: Allowlists) -> list[Violation
             f"extra_contracts in {policy.path}",
         )
         for address in called
-        if not allow.allows_contract(address)
+        if not allow.allows_contract(address) and address.lower() not in pools
     ]
 
 
