@@ -90,6 +90,14 @@ def test_a_small_ether_purchase_is_not_halted_by_its_own_gas(runner, devnet):
     assert 0 < gained < 50 * 10**18 // 3000  # the ether bought, less the gas paid
 
 
+def test_liquidity_added_can_be_removed_within_the_default_policy(runner, devnet):
+    asyncio.run(runner.run_text("add liquidity with 1 ETH to the ETH/USDC pool", yes))
+    usdc_before = asyncio.run(devnet.balance(runner.sender, "USDC"))
+    result = asyncio.run(runner.run_text("remove half of my ETH-USDC liquidity", yes))
+    assert result.status == "done"  # approving the pool's LP token is within the allowlist
+    assert asyncio.run(devnet.balance(runner.sender, "USDC")) > usdc_before
+
+
 def test_every_signed_transaction_was_cleared_by_the_guard(runner):
     asyncio.run(runner.run_text("swap 0.5 ETH for DAI, then deposit all of the DAI", yes))
     records = runner.ledger.records(kind="transaction")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from eth_utils import to_checksum_address
+
 from swarmfi.agents.context import (
     Approval,
     Prepared,
@@ -164,7 +166,7 @@ async def _pair(ctx: StepContext, a: Token, b: Token) -> tuple[str, int, int]:
     if int(pair, 16) == 0 or reserves is None or 0 in reserves:
         raise PlanError(f"there is no {a.symbol}/{b.symbol} pool with liquidity",
                         "pick a pair listed by `swarmfi run \"show the liquidity pools\"`")
-    return pair, reserves[0], reserves[1]
+    return to_checksum_address(pair), reserves[0], reserves[1]
 
 
 def _amm_symbol(token: Token) -> str:
