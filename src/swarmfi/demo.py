@@ -11,7 +11,9 @@ def demo() -> None:
 
     Instructions in English and Chinese (multi-step ones among them) go through the
     whole pipeline: parse, simulate, policy, approve, swarm execution, ledger. One is
-    blocked by policy and one refused as ambiguous; the ledger is verified at the end.
+    blocked by policy and one refused as ambiguous. Two standing orders are stored and
+    watched while the devnet clock moves a day per block: the daily one fires through the
+    same guard, the conditional one waits. The ledger is verified at the end.
     """
     from swarmfi.runner.tour import run_tour
 

@@ -250,12 +250,13 @@ def _json_line(event: WatchEvent) -> None:
 
 
 def _render_event(event: WatchEvent) -> None:
-    text = _event_text(event)
+    text = event_text(event)
     if text:
         console.print(text, highlight=False)
 
 
-def _event_text(e: WatchEvent) -> str:
+def event_text(e: WatchEvent) -> str:
+    """One line of rich markup for a watch event ("" for none)."""
     who = f"  order {e.order_id}"
     if e.event == "start":
         step = f"; +{e.data['advance']} s per block" if e.data.get("advance") else ""

@@ -11,7 +11,14 @@ import click
 
 from swarmfi.output import console, emit, err_console
 from swarmfi.runner.options import endpoint_options
-from swarmfi.runner.session import Endpoint, describe, open_chain, open_session, signer_address
+from swarmfi.runner.session import (
+    Endpoint,
+    describe,
+    open_chain,
+    open_session,
+    signer_address,
+    token_balances,
+)
 
 STATE_HELP = "Devnet state directory (default: ~/.swarmfi/devnet, or $SWARMFI_HOME/devnet)."
 
@@ -24,18 +31,6 @@ async def _yes(preview: Any) -> bool:
     return True
 
 
-def _orders_adder(state: Path | None, chain: Any, owner: str) -> Any:
-    def add(intent: Any, text: str, now: int) -> int:
-        from swarmfi.intent.types import to_canonical
-        from swarmfi.orders.store import OrderStore
-
-        with OrderStore.open(state) as store:
-            order = store.add(to_canonical(intent), text, owner, chain.registry.chain_id, now)
-        return int(order.id)
-
-    return add
-
-
 def make_runner(chain: Any, signer: Any, ledger: Any, policy: Any, as_json: bool) -> Any:
     from swarmfi.runner.render import print_preview, progress_printer
     from swarmfi.runner.service import Runner
@@ -43,12 +38,6 @@ def make_runner(chain: Any, signer: Any, ledger: Any, policy: Any, as_json: bool
     out = err_console if as_json else console
     return Runner(chain, signer, ledger, policy, on_event=progress_printer(out),
                   on_preview=lambda p: print_preview(out, p, chain.registry))
-
-
-def result_json(result: Any, registry: Any) -> dict[str, Any]:
-    return {"run_id": result.run_id, "status": result.status, "order_id": result.order_id,
-            "preview": result.preview.to_dict(registry) if result.preview else None,
-            "answers": result.answers}
 
 
 async def run_once(text: str, state: Path | None, endpoint: Endpoint, yes: bool,
@@ -60,9 +49,11 @@ async def run_once(text: str, state: Path | None, endpoint: Endpoint, yes: bool,
         if endpoint.rpc is not None:
             out.print(f"[dim]on {describe(chain, signer.address)}[/]", highlight=False)
         await _resume_unfinished(runner, out)
+        from swarmfi.runner.standing import order_adder
+
         confirm = _yes if yes else _confirm_prompt
         result = await runner.run_text(text, confirm, parser,
-                                       add_order=_orders_adder(state, chain, signer.address))
+                                       add_order=order_adder(state, chain, signer.address))
         return result, chain.registry
     finally:
         await chain.close()
@@ -88,7 +79,7 @@ def run_cmd(text: str, yes: bool, as_json: bool, state: Path | None, endpoint: E
 
     result, registry = asyncio.run(run_once(text, state, endpoint, yes, as_json, parser))
     if as_json:
-        emit(result_json(result, registry), True)
+        emit(result.to_dict(registry), True)
         return
     for answer in result.answers:
         print_answer(console, answer)
@@ -147,19 +138,11 @@ def _print_balances(data: dict[str, str]) -> None:
 
 
 async def _balances(state: Path | None, endpoint: Endpoint) -> dict[str, str]:
-    from swarmfi.agents.context import to_units
-
     chain = await open_chain(state, endpoint)
     try:
-        raw = await chain.balances(signer_address(chain, endpoint))
-        return {s: _plain(to_units(v, chain.registry.token(s))) for s, v in raw.items()}
+        return await token_balances(chain, signer_address(chain, endpoint))
     finally:
         await chain.close()
-
-
-def _plain(value: Any) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def register(group: click.Group) -> None:

@@ -38,6 +38,18 @@ class RunResult:
     order_id: int | None = None
     kind: str = "run_result"
 
+    def to_dict(self, registry: Any) -> dict[str, Any]:
+        """JSON-ready (`swarmfi run --json`, the Python API): amounts in token units."""
+        return {"run_id": self.run_id, "status": self.status, "order_id": self.order_id,
+                "preview": self.preview.to_dict(registry) if self.preview else None,
+                "answers": self.answers}
+
+
+def refusal_error(error: dict[str, Any]) -> RefusalError:
+    """The RefusalError for a parser's `{"kind", "message"}` refusal."""
+    return RefusalError(error["kind"], f"refused ({error['kind']}): {error['message']}",
+                        "rephrase the instruction with what the message asks for")
+
 
 @dataclass
 class Runner:
@@ -62,9 +74,7 @@ class Runner:
         canonical = get_parser(parser)(text)
         if "error" in canonical:
             self.ledger.append("refusal", canonical, run_id)
-            error = canonical["error"]
-            raise RefusalError(error["kind"], f"refused ({error['kind']}): {error['message']}",
-                               "rephrase the instruction with what the message asks for")
+            raise refusal_error(canonical["error"])
         return from_canonical(canonical)
 
     async def run_text(self, text: str, confirm: Confirm, parser: str = "embedded",

@@ -48,14 +48,14 @@ class Endpoint:
                                  "e.g. --rpc http://127.0.0.1:8545")
 
 
-def open_ledger_policy(state: Path | None) -> tuple[Any, Any]:
+def open_ledger(state: Path | None) -> Any:
+    """The ledger of the home directory, or the one alongside a devnet `state` directory."""
     from swarmfi import paths
-    from swarmfi.guard.policy import load_policy
     from swarmfi.ledger.store import Ledger
 
     ledger_file = paths.ledger_path(state)
     paths.ensure_dir(ledger_file.parent)
-    return Ledger(ledger_file), load_policy()
+    return Ledger(ledger_file)
 
 
 async def open_chain(state: Path | None, endpoint: Endpoint) -> Any:
@@ -109,17 +109,34 @@ def open_signer(chain: Any, endpoint: Endpoint) -> Any:
     return test_account(endpoint.account or 0)
 
 
-async def open_session(state: Path | None = None,
-                       endpoint: Endpoint = Endpoint()) -> tuple[Any, Any, Any, Any]:
-    """(chain, signer, ledger, policy); the caller closes the chain and the ledger."""
+async def open_session(state: Path | None = None, endpoint: Endpoint = Endpoint(),
+                       policy: Any = None) -> tuple[Any, Any, Any, Any]:
+    """(chain, signer, ledger, policy); the caller closes the chain and the ledger.
+    `policy` None: the policy file's (the defaults when there is none)."""
+    from swarmfi.guard.policy import load_policy
+
     chain = await open_chain(state, endpoint)
     try:
         signer = open_signer(chain, endpoint)
-        ledger, policy = open_ledger_policy(state)
+        policy = load_policy() if policy is None else policy
+        ledger = open_ledger(state)
     except BaseException:
         await chain.close()
         raise
     return chain, signer, ledger, policy
+
+
+async def token_balances(chain: Any, address: str) -> dict[str, str]:
+    """`address`'s balances as {symbol: amount in token units, as a plain decimal string}."""
+    from swarmfi.agents.context import to_units
+
+    raw = await chain.balances(address)
+    return {s: _plain(to_units(v, chain.registry.token(s))) for s, v in raw.items()}
+
+
+def _plain(value: Any) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def describe(chain: Any, address: str) -> str:

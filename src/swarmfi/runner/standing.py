@@ -1,7 +1,10 @@
-"""Firing a standing order: the stored intent runs through the same guard and executor
-as `swarmfi run`, approved by the standing order itself and only within policy. It is
-signed by `signer` (the watch's keystore) when that is the order's owner, else by the
-devnet test account that owns it."""
+"""Standing orders in the runner: `order_adder` stores one (what `swarmfi run` does with
+a condition or a schedule), `fire` runs one.
+
+Firing: the stored intent runs through the same guard and executor as `swarmfi run`,
+approved by the standing order itself and only within policy. It is signed by `signer`
+(the watch's keystore) when that is the order's owner, else by the devnet test account
+that owns it."""
 
 from __future__ import annotations
 
@@ -10,6 +13,20 @@ from pathlib import Path
 from typing import Any
 
 from swarmfi.errors import PlanError, PolicyError, RefusalError, SimulationError, SwarmfiError
+
+
+def order_adder(state: Path | None, chain: Any, owner: str) -> Any:
+    """`Runner.run_text`'s `add_order`: store the order (alongside `state`, else in the
+    home directory) for `owner` on `chain`; returns its id."""
+    def add(intent: Any, text: str, now: int) -> int:
+        from swarmfi.intent.types import to_canonical
+        from swarmfi.orders.store import OrderStore
+
+        with OrderStore.open(state) as store:
+            order = store.add(to_canonical(intent), text, owner, chain.registry.chain_id, now)
+        return int(order.id)
+
+    return add
 
 
 def _signer_for(owner: str, signer: Any = None) -> Any:
@@ -28,23 +45,28 @@ def _signer_for(owner: str, signer: Any = None) -> Any:
 
 
 async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = None,
-               signer: Any = None) -> Any:
-    """Run `order` once; a FireResult says ok, blocked (guard or policy) or failed."""
+               signer: Any = None, policy: Any = None, quiet: bool = False) -> Any:
+    """Run `order` once; a FireResult says ok, blocked (guard or policy) or failed.
+    `policy`: the policy file's when None; `quiet`: print no preview or progress."""
     from swarmfi.chain.devnet import open_devnet
+    from swarmfi.guard.policy import load_policy
     from swarmfi.intent.types import Intent, from_canonical
     from swarmfi.ledger.store import new_run_id
     from swarmfi.orders.model import FireResult
     from swarmfi.runner.cli import make_runner
-    from swarmfi.runner.session import open_ledger_policy
+    from swarmfi.runner.service import Runner
+    from swarmfi.runner.session import open_ledger
 
+    policy = load_policy() if policy is None else policy
     owned = chain is None
     chain = open_devnet(state) if owned else chain
-    ledger, policy = open_ledger_policy(state)
+    ledger = open_ledger(state)
     run_id = new_run_id()
     try:
+        owner = _signer_for(order.owner, signer)
         # previews and progress go to stderr: `watch` owns stdout (its events, or JSON lines)
-        runner = make_runner(chain, _signer_for(order.owner, signer), ledger, policy,
-                             as_json=True)
+        runner = (Runner(chain, owner, ledger, policy) if quiet
+                  else make_runner(chain, owner, ledger, policy, as_json=True))
         intent = from_canonical(json.loads(order.intent_json))
         assert isinstance(intent, Intent)  # the store only holds parsed intents
         ledger.append("firing", {"order_id": order.id, "now": now, "text": order.text}, run_id)
