@@ -50,7 +50,6 @@ async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = 
     `policy`: the policy file's when None; `quiet`: print no preview or progress."""
     from swarmfi.chain.devnet import open_devnet
     from swarmfi.guard.policy import load_policy
-    from swarmfi.intent.types import Intent, from_canonical
     from swarmfi.ledger.store import new_run_id
     from swarmfi.orders.model import FireResult
     from swarmfi.runner.cli import make_runner
@@ -67,15 +66,8 @@ async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = 
         # previews and progress go to stderr: `watch` owns stdout (its events, or JSON lines)
         runner = (Runner(chain, owner, ledger, policy) if quiet
                   else make_runner(chain, owner, ledger, policy, as_json=True))
-        intent = from_canonical(json.loads(order.intent_json))
-        assert isinstance(intent, Intent)  # the store only holds parsed intents
         ledger.append("firing", {"order_id": order.id, "now": now, "text": order.text}, run_id)
-
-        async def standing(preview: Any) -> bool:
-            return True
-
-        await runner.run_steps(list(intent.steps), run_id, standing,
-                               approved_by=f"standing order #{order.id}")
+        await _run_order(runner, order, run_id)
         return FireResult("ok", "executed and matched its simulation", run_id)
     except (PolicyError, PlanError, RefusalError, SimulationError) as exc:
         return FireResult("blocked", exc.one_line(), run_id)
@@ -85,3 +77,17 @@ async def fire(order: Any, now: int, *, chain: Any = None, state: Path | None = 
         ledger.close()
         if owned:
             await chain.close()
+
+
+async def _run_order(runner: Any, order: Any, run_id: str) -> None:
+    """The order's steps through the guard and executor, approved by the order itself."""
+    from swarmfi.intent.types import Intent, from_canonical
+
+    intent = from_canonical(json.loads(order.intent_json))
+    assert isinstance(intent, Intent)  # the store only holds parsed intents
+
+    async def standing(preview: Any) -> bool:
+        return True
+
+    await runner.run_steps(list(intent.steps), run_id, standing,
+                           approved_by=f"standing order #{order.id}")
