@@ -41,6 +41,22 @@ def _unwrap(ctx: StepContext, amount: int) -> TxRequest:
     return calls.unwrap(ctx.registry.contract("weth"), amount).tx(ctx.sender)
 
 
+async def _in_pool(ctx: StepContext, asset: Token, side: str, what: str) -> int:
+    """What the position holds of `asset` on `side` ("supplied" or "borrowed"); none is
+    refused before anything runs."""
+    held = int(getattr(await ctx.chain.position(ctx.sender), side).get(asset.symbol, 0))
+    if held == 0:
+        raise PlanError(f"you have no {asset.symbol} {what}",
+                        "check your position: swarmfi run \"show my lending position\"")
+    return held
+
+
+async def _share_of(ctx: StepContext, step: Any, token: Token, held: int, verb: str) -> int:
+    """The step's amount, its fractions taken of `held` (the position, not the wallet)."""
+    return require_positive(await resolve_amount(ctx, step.amount, token, fixed(held)),
+                            f"the amount to {verb}", token)
+
+
 async def prepare_supply(step: Any, ctx: StepContext) -> Prepared:
     token = ctx.token(step.token)
     asset, pool = _asset(ctx, token), ctx.registry.contract("lending")
@@ -60,12 +76,8 @@ async def prepare_supply(step: Any, ctx: StepContext) -> Prepared:
 async def prepare_withdraw(step: Any, ctx: StepContext) -> Prepared:
     token = ctx.token(step.token)
     asset, pool = _asset(ctx, token), ctx.registry.contract("lending")
-    supplied = (await ctx.chain.position(ctx.sender)).supplied.get(asset.symbol, 0)
-    if supplied == 0:
-        raise PlanError(f"you have no {asset.symbol} supplied to lending",
-                        "check your position: swarmfi run \"show my lending position\"")
-    amount = require_positive(await resolve_amount(ctx, step.amount, token, fixed(supplied)),
-                              "the amount to withdraw", token)
+    supplied = await _in_pool(ctx, asset, "supplied", "supplied to lending")
+    amount = await _share_of(ctx, step, token, supplied, "withdraw")
     require_balance(supplied, amount, asset)
     arg = MAX_UINT256 if is_everything(step.amount) else amount
     txs = [calls.withdraw(pool, asset.address, arg).tx(ctx.sender)]
@@ -103,12 +115,8 @@ async def _capacity(ctx: StepContext, token: Token) -> int:
 async def prepare_repay(step: Any, ctx: StepContext) -> Prepared:
     token = ctx.token(step.token)
     asset, pool = _asset(ctx, token), ctx.registry.contract("lending")
-    debt = (await ctx.chain.position(ctx.sender)).borrowed.get(asset.symbol, 0)
-    if debt == 0:
-        raise PlanError(f"you have no {asset.symbol} debt to repay",
-                        "check your position: swarmfi run \"show my lending position\"")
-    amount = require_positive(await resolve_amount(ctx, step.amount, token, fixed(debt)),
-                              "the amount to repay", token)
+    debt = await _in_pool(ctx, asset, "borrowed", "debt to repay")
+    amount = await _share_of(ctx, step, token, debt, "repay")
     everything = is_everything(step.amount) or amount >= debt
     pay = int(Decimal(debt) * REPAY_MARGIN) + 1 if everything else amount
     require_balance(await spendable(ctx, token.symbol), pay, token)
