@@ -25,9 +25,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from eth_utils import keccak
 from pyrevm import EVM, CfgEnv, Env
 
+from swarmfi.chain.hashing import keccak256
 from swarmfi.chain.node_blocks import GAS_LIMIT, ZERO_HASH, Block, Receipt, log_bloom
 from swarmfi.chain.node_rpc import (
     INTERNAL_ERROR,
@@ -385,4 +385,4 @@ def _reject(message: str) -> RpcError:
 
 def create_address(sender: str, nonce: int) -> str:
     """The address a CREATE from `sender` at `nonce` deploys to."""
-    return "0x" + keccak(rlp_encode([bytes.fromhex(sender[2:]), nonce]))[12:].hex()
+    return "0x" + keccak256(rlp_encode([bytes.fromhex(sender[2:]), nonce]))[12:].hex()

@@ -9,10 +9,10 @@ and stable, but not consensus-exact (there is no state root).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
-from eth_utils import keccak
-
+from swarmfi.chain.hashing import keccak256
 from swarmfi.chain.node_rpc import data_hex, qty
 from swarmfi.chain.node_tx import SignedTx, rlp_encode
 
@@ -20,8 +20,8 @@ GAS_LIMIT = 30_000_000
 ELASTICITY = 2
 BASE_FEE_CHANGE_DENOMINATOR = 8
 EMPTY_BLOOM = bytes(256)
-EMPTY_LIST_HASH = keccak(rlp_encode([]))  # sha3Uncles of a block without uncles
-EMPTY_TRIE_ROOT = keccak(rlp_encode(b""))
+EMPTY_LIST_HASH = keccak256(rlp_encode([]))  # sha3Uncles of a block without uncles
+EMPTY_TRIE_ROOT = keccak256(rlp_encode(b""))
 ZERO_HASH = bytes(32)
 
 
@@ -67,7 +67,7 @@ class Block:
     def seal(self) -> None:
         """Fix the bloom and hash, and stamp the receipts with the block."""
         self.bloom = or_blooms([r.bloom for r in self.receipts])
-        self.hash = keccak(rlp_encode(self._header_fields()))
+        self.hash = keccak256(rlp_encode(self._header_fields()))
         for index, receipt in enumerate(self.receipts):
             receipt.block_number, receipt.block_hash, receipt.index = self.number, self.hash, index
 
@@ -99,11 +99,26 @@ def log_bloom(logs: tuple[LogEntry, ...]) -> bytes:
         return EMPTY_BLOOM
     bits = 0
     for log in logs:
-        for item in (bytes.fromhex(log.address[2:]), *log.topics):
-            digest = keccak(item)
-            for i in (0, 2, 4):
-                bits |= 1 << (int.from_bytes(digest[i : i + 2], "big") & 2047)
+        bits |= _address_bits(log.address)
+        for topic in log.topics:
+            bits |= _bloom_bits(topic)
     return bits.to_bytes(256, "big")
+
+
+@lru_cache(maxsize=4096)
+def _address_bits(address: str) -> int:
+    return _bloom_bits(bytes.fromhex(address[2:]))
+
+
+@lru_cache(maxsize=16384)
+def _bloom_bits(item: bytes) -> int:
+    """The three bloom bits one address or topic sets (a pure function of `item`: the
+    same contracts and event signatures recur in nearly every block)."""
+    digest = keccak256(item)
+    bits = 0
+    for i in (0, 2, 4):
+        bits |= 1 << (int.from_bytes(digest[i : i + 2], "big") & 2047)
+    return bits
 
 
 def or_blooms(blooms: list[bytes]) -> bytes:
@@ -182,7 +197,7 @@ def block_json(block: Block, full: bool) -> dict[str, Any]:
         "parentHash": data_hex(block.parent_hash), "nonce": "0x0000000000000000",
         "sha3Uncles": data_hex(EMPTY_LIST_HASH), "logsBloom": data_hex(block.bloom),
         "transactionsRoot": data_hex(_root([r.tx.hash for r in block.receipts])),
-        "stateRoot": data_hex(keccak(block.hash)), "receiptsRoot": data_hex(EMPTY_TRIE_ROOT),
+        "stateRoot": data_hex(keccak256(block.hash)), "receiptsRoot": data_hex(EMPTY_TRIE_ROOT),
         "miner": block.coinbase, "difficulty": "0x0", "totalDifficulty": "0x0",
         "extraData": "0x", "size": qty(1000 + 120 * len(block.receipts)),
         "gasLimit": qty(block.gas_limit), "gasUsed": qty(block.gas_used),
@@ -206,4 +221,4 @@ def pending_block_json(head: Block, timestamp: int, base_fee: int) -> dict[str, 
 
 
 def _root(hashes: list[bytes]) -> bytes:
-    return keccak(b"".join(hashes)) if hashes else EMPTY_TRIE_ROOT
+    return keccak256(b"".join(hashes)) if hashes else EMPTY_TRIE_ROOT

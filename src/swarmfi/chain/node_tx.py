@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import rlp
 from coincurve import PublicKey
-from eth_utils import keccak
 
+from swarmfi.chain.hashing import keccak256
+from swarmfi.chain.node_rlp import RlpError, rlp_decode_list, rlp_encode, rlp_prefix
 from swarmfi.chain.node_rpc import bad_params
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
@@ -71,36 +71,44 @@ def decode_raw_tx(raw: bytes) -> SignedTx:
     raise bad_params(f"unsupported transaction type 0x{first:02x}; send legacy, 0x01 or 0x02")
 
 
-def _rlp_list(payload: bytes, length: int, what: str) -> list[Any]:
+def _rlp_list(payload: bytes, length: int, what: str) -> tuple[list[Any], list[int]]:
     try:
-        items = rlp.decode(payload, strict=True)
-    except Exception as exc:  # rlp raises several unrelated types
+        items, offsets = rlp_decode_list(payload)
+    except RlpError as exc:
         raise bad_params(f"malformed {what} transaction: {exc}") from None
-    if not isinstance(items, list) or len(items) != length:
+    if len(items) != length:
         raise bad_params(f"malformed {what} transaction: expected an RLP list of {length} fields")
-    return items
+    return items, offsets
+
+
+def _signing_hash(type_byte: bytes, raw_list: bytes, offsets: list[int], extra: bytes) -> bytes:
+    """keccak of the unsigned payload: the signed list without v, r, s (sliced from the raw
+    bytes, which the strict decoder guarantees are canonical), plus `extra` fields."""
+    fields = raw_list[offsets[0] : offsets[-4]] + extra
+    return keccak256(type_byte + rlp_prefix(len(fields), 0xC0) + fields)
 
 
 def _legacy(raw: bytes) -> SignedTx:
-    items = _rlp_list(raw, 9, "legacy")
+    items, offsets = _rlp_list(raw, 9, "legacy")
     nonce, price, gas, to, value, data, v, r, s = items
     v_int = _int(v, "v")
     chain_id = (v_int - 35) // 2 if v_int >= 35 else None
     if chain_id is None and v_int not in (27, 28):
         raise bad_params(f"invalid legacy signature v={v_int}")
-    unsigned = items[:6] + ([chain_id, 0, 0] if chain_id is not None else [])
+    extra = rlp_encode(chain_id) + b"\x80\x80" if chain_id is not None else b""  # EIP-155
     y_parity = (v_int - 35) % 2 if chain_id is not None else v_int - 27
     fields = (_int(nonce, "nonce"), _int(gas, "gas"), _to(to), _int(value, "value"), _bytes(data))
-    sender = _recover(keccak(rlp_encode(unsigned)), y_parity, _int(r, "r"), _int(s, "s"))
+    msg_hash = _signing_hash(b"", raw, offsets, extra)
+    sender = _recover(msg_hash, y_parity, _int(r, "r"), _int(s, "s"))
     price_int = _int(price, "gasPrice")
     return SignedTx(
         "legacy", 0, chain_id, fields[0], fields[1], price_int, price_int, fields[2],
-        fields[3], fields[4], (), v_int, _int(r, "r"), _int(s, "s"), sender, keccak(raw),
+        fields[3], fields[4], (), v_int, _int(r, "r"), _int(s, "s"), sender, keccak256(raw),
     )  # fmt: skip
 
 
 def _typed(raw: bytes, tx_type: int, kind: str) -> SignedTx:
-    items = _rlp_list(raw[1:], 11 if tx_type == 1 else 12, kind)
+    items, offsets = _rlp_list(raw[1:], 11 if tx_type == 1 else 12, kind)
     if tx_type == 1:
         chain_id, nonce, price, gas, to, value, data, acl, v, r, s = items
         tip = price
@@ -109,13 +117,13 @@ def _typed(raw: bytes, tx_type: int, kind: str) -> SignedTx:
     y_parity = _int(v, "yParity")
     if y_parity > 1:
         raise bad_params(f"invalid signature yParity={y_parity}")
-    msg_hash = keccak(raw[:1] + rlp_encode(items[:-3]))
+    msg_hash = _signing_hash(raw[:1], raw[1:], offsets, b"")
     sender = _recover(msg_hash, y_parity, _int(r, "r"), _int(s, "s"))
     return SignedTx(
         kind, tx_type, _int(chain_id, "chainId"), _int(nonce, "nonce"), _int(gas, "gas"),
         _int(price, "maxFeePerGas"), _int(tip, "maxPriorityFeePerGas"), _to(to),
         _int(value, "value"), _bytes(data), _access_list(acl), y_parity, _int(r, "r"),
-        _int(s, "s"), sender, keccak(raw),
+        _int(s, "s"), sender, keccak256(raw),
     )  # fmt: skip
 
 
@@ -127,7 +135,7 @@ def _recover(msg_hash: bytes, y_parity: int, r: int, s: int) -> str:
         public = PublicKey.from_signature_and_message(signature, msg_hash, hasher=None)
     except Exception as exc:
         raise bad_params(f"invalid signature: {exc}") from None
-    return "0x" + keccak(public.format(compressed=False)[1:])[-20:].hex()
+    return "0x" + keccak256(public.format(compressed=False)[1:])[-20:].hex()
 
 
 def _int(item: Any, name: str) -> int:
@@ -167,28 +175,6 @@ def _access_list(item: Any) -> tuple[tuple[str, tuple[int, ...]], ...]:
             raise bad_params("malformed transaction: accessList address or slot has a bad size")
         entries.append((address, tuple(int.from_bytes(k, "big") for k in slots)))
     return tuple(entries)
-
-
-RlpItem = bytes | int | list[Any]
-
-
-def rlp_encode(item: RlpItem) -> bytes:
-    """RLP of bytes, non-negative ints and (nested) lists; ~10x faster than `rlp.encode`."""
-    if isinstance(item, int):
-        item = item.to_bytes((item.bit_length() + 7) // 8, "big")
-    if isinstance(item, bytes):
-        if len(item) == 1 and item[0] < 0x80:
-            return item
-        return _rlp_prefix(len(item), 0x80) + item
-    payload = b"".join([rlp_encode(x) for x in item])
-    return _rlp_prefix(len(payload), 0xC0) + payload
-
-
-def _rlp_prefix(length: int, offset: int) -> bytes:
-    if length < 56:
-        return bytes([offset + length])
-    size = length.to_bytes((length.bit_length() + 7) // 8, "big")
-    return bytes([offset + 55 + len(size)]) + size
 
 
 def calldata_tokens(data: bytes) -> int:

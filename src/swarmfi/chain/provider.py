@@ -3,10 +3,13 @@
     w3 = Web3(DevnetProvider(node))
     aw3 = AsyncWeb3(AsyncDevnetProvider(node))
 
-Requests are JSON-encoded by web3's own encoder and parsed back, exactly as they
-would reach the HTTP server, so parameters look the same to the node either way;
-answers come back as the node built them (plain JSON types), which spares a
-JSON round trip per call. The node's own lock serialises callers across threads.
+Parameters reach the node exactly as they would through the HTTP server: when they
+are already plain JSON values (strings, numbers, booleans, None, lists, tuples and
+string-keyed dicts, which is what web3's formatters pass for nearly every call),
+they are handed over as is, with tuples as lists; anything else is JSON-encoded by
+web3's own encoder and parsed back. Answers come back as the node built them (plain
+JSON types). Either way the node sees what a JSON round trip would give, without
+paying for one. The node's own lock serialises callers across threads.
 """
 
 from __future__ import annotations
@@ -23,11 +26,40 @@ if TYPE_CHECKING:
     from swarmfi.chain.node import DevnetNode
 
 
+_SCALARS = (str, int, bool, float, type(None))
+NOT_PLAIN: Any = object()
+
+
+def as_json(value: Any) -> Any:
+    """`value` as a JSON round trip would give it back, if it is made of plain JSON
+    values only (exact types: subclasses may encode differently); else `NOT_PLAIN`."""
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is list or kind is tuple:
+        items = [as_json(item) for item in value]
+        return NOT_PLAIN if NOT_PLAIN in items else items
+    if kind is dict and all(type(key) is str for key in value):
+        fields = {key: as_json(item) for key, item in value.items()}
+        return NOT_PLAIN if NOT_PLAIN in fields.values() else fields
+    return NOT_PLAIN
+
+
 class _NodeLink:
-    """The shared part of both providers: parse the request, let the node answer."""
+    """The shared part of both providers: turn the request into JSON values, let the
+    node answer."""
 
     def __init__(self, node: DevnetNode) -> None:
         self.node = node
+
+    def call(self, provider: Any, method: RPCEndpoint, params: Any) -> Any:
+        """One request of `provider` (its encoder and request ids are web3's)."""
+        plain = as_json(params or [])
+        if plain is NOT_PLAIN:
+            return self.answer(provider.encode_rpc_request(method, params))
+        request = {"jsonrpc": "2.0", "method": method, "params": plain}
+        request["id"] = next(provider.request_counter)
+        return self.node.handle(request)
 
     def answer(self, request: bytes) -> Any:
         try:
@@ -55,7 +87,7 @@ class DevnetProvider(JSONBaseProvider):
         return self.link.node
 
     def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        return cast(RPCResponse, self.link.answer(self.encode_rpc_request(method, params)))
+        return cast(RPCResponse, self.link.call(self, method, params))
 
     def make_batch_request(
         self, requests: list[tuple[RPCEndpoint, Any]]
@@ -78,7 +110,7 @@ class AsyncDevnetProvider(AsyncJSONBaseProvider):
         return self.link.node
 
     async def make_request(self, method: RPCEndpoint, params: Any) -> RPCResponse:
-        return cast(RPCResponse, self.link.answer(self.encode_rpc_request(method, params)))
+        return cast(RPCResponse, self.link.call(self, method, params))
 
     async def make_batch_request(
         self, requests: list[tuple[RPCEndpoint, Any]]
