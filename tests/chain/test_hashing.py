@@ -10,7 +10,8 @@ from swarmfi.chain.hashing import keccak256
 
 
 def test_known_digests() -> None:
-    assert keccak256(b"").hex() == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+    empty = keccak256(b"").hex()
+    assert empty == "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
     transfer = keccak256(b"Transfer(address,address,uint256)").hex()
     assert transfer == "ddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 
