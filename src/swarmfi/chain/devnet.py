@@ -7,7 +7,8 @@ Reads, calls and sends go through the node's JSON-RPC in-process (the same code 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +73,18 @@ class DevnetChain(JsonRpcChain):
         self.store = store
         super().__init__(InProcess(node, self.lock, self.persist), registry)
 
-    async def simulate(self, txs: list[TxRequest]) -> Simulation:
-        """Run `txs` on a snapshot of the node's EVM in the pending block; nothing persists."""
+    @asynccontextmanager
+    async def sandbox_evm(self) -> AsyncIterator[Any]:
+        """The node's own EVM in its pending block, locked while the caller holds it; the
+        caller snapshots and reverts (see swarmfi.guard.sandbox)."""
         with self.lock:
             self.node.enter_pending_block()
-            return await simulate_on_evm(self.node.evm, self.registry, txs)
+            yield self.node.evm
+
+    async def simulate(self, txs: list[TxRequest]) -> Simulation:
+        """Run `txs` on a snapshot of the node's EVM in the pending block; nothing persists."""
+        async with self.sandbox_evm() as evm:
+            return await simulate_on_evm(evm, self.registry, txs)
 
     async def advance(self, seconds: int) -> int:
         """Move the devnet's clock forward by `seconds` and mine a block; its number."""

@@ -1,9 +1,9 @@
 """A sandbox: the Chain reads over a throwaway snapshot of an EVM, plus `execute(tx)`,
 which runs a transaction as its sender without signing. Everything is reverted on exit.
 
-On the devnet the snapshot is taken on the node's own EVM (nothing else runs while the
-sandbox is open: reads never yield to the event loop); a chain with `sandbox_evm()`
-(`RpcChain`: a fresh pyrevm fork pinned at the latest block) hands out its own.
+Each chain hands out the EVM through `sandbox_evm()`: the devnet its node's own EVM
+(locked while the sandbox is open; reads never yield to the event loop), `RpcChain` a
+fresh pyrevm fork pinned at the latest block.
 """
 
 from __future__ import annotations
@@ -48,21 +48,12 @@ class EvmSandbox(ReaderReads):
         return None
 
 
-@asynccontextmanager
-async def _devnet_evm(chain: Any) -> AsyncIterator[Any]:
-    """The devnet node's own EVM in its pending block, locked while the sandbox is open."""
-    with chain.lock:
-        chain.node.enter_pending_block()
-        yield chain.node.evm
-
-
 def _opener(chain: Any) -> Any:
-    if hasattr(chain, "sandbox_evm"):
-        return chain.sandbox_evm
-    if hasattr(chain, "node") and hasattr(chain, "lock"):
-        return lambda: _devnet_evm(chain)
-    raise SimulationError(f"{type(chain).__name__} cannot simulate plans",
-                          "use the devnet or an RPC chain; nothing was signed")
+    opener = getattr(chain, "sandbox_evm", None)
+    if opener is None:
+        raise SimulationError(f"{type(chain).__name__} cannot simulate plans",
+                              "use the devnet or an RPC chain; nothing was signed")
+    return opener
 
 
 @asynccontextmanager
