@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Literal
 
 from swarmfi.agents.context import Prepared, to_units
 from swarmfi.chain.base import LendingPosition, Registry, TxOutcome
 from swarmfi.guard.rules import Violation
+
+
+def diff(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
+    """Raw balance changes from `before` to `after`, non-zero only, by symbol."""
+    keys = set(before) | set(after)
+    return {k: after.get(k, 0) - before.get(k, 0) for k in sorted(keys)
+            if after.get(k, 0) != before.get(k, 0)}
 
 
 @dataclass(frozen=True)
@@ -48,18 +55,13 @@ class Preview:
 
     @property
     def deltas(self) -> dict[str, int]:
-        keys = set(self.balances_before) | set(self.balances_after)
-        changes = {k: self.balances_after.get(k, 0) - self.balances_before.get(k, 0)
-                   for k in keys}
-        return {k: v for k, v in sorted(changes.items()) if v}
+        return diff(self.balances_before, self.balances_after)
 
     @property
     def approvals(self) -> list[Any]:
         return [a for s in self.steps for a in s.prepared.approvals]
 
     def with_violations(self, violations: list[Violation]) -> Preview:
-        from dataclasses import replace
-
         return replace(self, violations=tuple(violations))
 
     def to_dict(self, registry: Registry) -> dict[str, Any]:

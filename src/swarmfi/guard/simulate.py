@@ -15,7 +15,7 @@ from swarmfi.agents import prepare
 from swarmfi.agents.context import Prepared, Produced, StepContext
 from swarmfi.chain.base import Chain, LendingPosition, TxOutcome, TxRequest
 from swarmfi.errors import SimulationError
-from swarmfi.guard.preview import Preview, StepPreview
+from swarmfi.guard.preview import Preview, StepPreview, diff
 
 
 class Sandbox(Chain, Protocol):
@@ -36,12 +36,6 @@ async def run_step(sim: Sandbox, prepared: Prepared) -> tuple[TxOutcome, ...]:
                 f"{tx.label or 'transaction'} reverted: {outcome.revert_reason or 'no reason'}",
                 "nothing was signed; change the instruction (amount, token) and try again")
     return tuple(outcomes)
-
-
-def diff(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
-    keys = set(before) | set(after)
-    return {k: after.get(k, 0) - before.get(k, 0) for k in sorted(keys)
-            if after.get(k, 0) != before.get(k, 0)}
 
 
 def produced_by(prepared: Prepared, deltas: Mapping[str, int]) -> Produced | None:

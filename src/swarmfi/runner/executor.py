@@ -25,11 +25,11 @@ from swarmfi.errors import PolicyError, SimulationError
 from swarmfi.guard.check import default_slippage, effects_of
 from swarmfi.guard.envelope import Envelope
 from swarmfi.guard.policy import Policy
-from swarmfi.guard.preview import StepPreview
+from swarmfi.guard.preview import StepPreview, diff
 from swarmfi.guard.rules import check
 from swarmfi.guard.sandbox import open_sandbox
 from swarmfi.guard.signer import Clearance, GuardedSigner
-from swarmfi.guard.simulate import diff, produced_by, run_step
+from swarmfi.guard.simulate import produced_by, run_step
 from swarmfi.ledger.store import Ledger
 from swarmfi.plan.tasks import Plan, Ref, Task
 from swarmfi.swarm import Event, RunReport, Swarm

@@ -19,7 +19,7 @@ from swarmfi.guard.envelope import Envelope
 from swarmfi.guard.policy import Policy
 from swarmfi.guard.preview import Preview
 from swarmfi.guard.rules import raise_for
-from swarmfi.intent.types import Intent
+from swarmfi.intent.types import Intent, to_canonical
 from swarmfi.ledger.store import Ledger, new_run_id
 from swarmfi.runner.executor import Execution, compile_plan
 from swarmfi.swarm import Event, RunReport
@@ -104,8 +104,6 @@ class Runner:
             self.ledger.append("note", {"status": "declined"}, run_id)
             return RunResult(run_id, "declined", preview)
         envelopes = {sp.prepared.index: Envelope.of(sp.prepared) for sp in preview.steps}
-        from swarmfi.intent.types import to_canonical
-
         canonical = to_canonical(Intent(steps=steps, schedule=None))
         self.ledger.append("approval", {"by": approved_by, "steps": canonical["steps"],
                                         "envelopes": [e.to_json() for e in envelopes.values()],
