@@ -3,6 +3,7 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -154,7 +155,10 @@ _WRITER = textwrap.dedent(
     path = Path(sys.argv[1])
     counter = Counter(path, create=True)
     (path.parent / f"ready-{sys.argv[3]}").touch()
+    deadline = time.monotonic() + 60
     while len(list(path.parent.glob("ready-*"))) < 2:  # start writing together
+        if time.monotonic() > deadline:
+            sys.exit("the other writer never opened the file")
         time.sleep(0.001)
     for _ in range(int(sys.argv[2])):
         with counter._write() as conn:  # read-modify-write: lost updates show up as repeats
@@ -173,13 +177,46 @@ def test_two_processes_write_one_file_without_losing_a_write(tmp_path):
         subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(rounds), who], env=env)
         for who in ("a", "b")
     ]
-    assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    try:
+        assert [w.wait(timeout=120) for w in writers] == [0, 0]
+    finally:
+        for w in writers:
+            w.kill()
+            w.wait()
     conn = sqlite3.connect(path)
     numbers = [n for (n,) in conn.execute("SELECT n FROM hits ORDER BY n")]
     who = dict(conn.execute("SELECT who, count(*) FROM hits GROUP BY who").fetchall())
     conn.close()
     assert numbers == list(range(1, 2 * rounds + 1))
     assert who == {"a": rounds, "b": rounds}
+
+
+def test_many_connections_creating_one_file_at_once_all_open_it(tmp_path):
+    # Two ways this once failed: a reader saw the creator's tables but not yet its id
+    # ("something else"), and two journal-mode switches at once deadlocked ("locked").
+    failures: list[BaseException] = []
+
+    class PatientNotes(Notes):
+        busy_timeout_s = 30.0
+
+    def open_together(path: Path, barrier: threading.Barrier) -> None:
+        barrier.wait()
+        try:
+            PatientNotes(path).close()
+        except BaseException as exc:
+            failures.append(exc)
+
+    for attempt in range(40):
+        barrier = threading.Barrier(6)
+        threads = [
+            threading.Thread(target=open_together, args=(tmp_path / f"n{attempt}.sqlite3", barrier))
+            for _ in range(6)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failures == []
 
 
 def test_the_usage_database_refuses_a_ledger(tmp_path):

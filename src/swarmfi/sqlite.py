@@ -14,8 +14,10 @@ busy timeout (30 s by default) before a held lock becomes an error.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -81,8 +83,9 @@ class SqliteFile:
     def _prepare(self) -> None:
         conn = self._conn
         conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
-        self._check_identity()
-        conn.execute("PRAGMA journal_mode = WAL")
+        with self._snapshot():  # one read: a racing creator's commit is seen whole or not at all
+            self._check_identity()
+        self._use_wal()
         conn.execute(f"PRAGMA synchronous = {self.synchronous}")
         with self._write():
             self._check_identity()  # again under the write lock: another process may race
@@ -90,6 +93,23 @@ class SqliteFile:
             conn.execute(f"PRAGMA user_version = {self.schema_version}")
             for statement in self.schema:
                 conn.execute(statement)
+
+    def _use_wal(self) -> None:
+        """Switch the file to WAL mode, waiting out other processes doing the same.
+
+        The switch needs an exclusive lock taken while holding a shared one, and SQLite
+        answers "locked" at once, without its busy handler, when two connections do that
+        together (either waiting would deadlock); so this one backs off and retries.
+        """
+        deadline = time.monotonic() + self.busy_timeout_s
+        while True:
+            try:
+                self._conn.execute("PRAGMA journal_mode = WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(random.uniform(0.001, 0.01))
 
     def _check_identity(self) -> None:
         app_id = self._conn.execute("PRAGMA application_id").fetchone()[0]

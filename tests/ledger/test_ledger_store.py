@@ -365,7 +365,12 @@ def test_two_processes_append_concurrently(tmp_path):
         subprocess.Popen([sys.executable, "-c", WRITER, str(path), name, "60"])
         for name in ("a", "b")
     ]
-    assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    try:
+        assert [p.wait(timeout=60) for p in procs] == [0, 0]
+    finally:
+        for p in procs:
+            p.kill()
+            p.wait()
     with Ledger(path) as ledger:
         report = ledger.verify()
         assert [r.seq for r in ledger.records()] == list(range(1, 121))
