@@ -238,7 +238,11 @@ def split_segments(toks: list[Tok]) -> list[list[Tok]]:
     dropped, except that a segment cut by "then" starts with its c.then token."""
     segments: list[list[Tok]] = [[]]
     for i, tok in enumerate(toks):
-        if tok.tag in ("punct", "c.then") or (tok.tag == "c.and" and _verb_follows(toks, i)):
+        gapped = _gapped_verb(toks, i, segments[-1]) if tok.tag == "c.and" else None
+        if gapped is not None:  # "swap 1 ETH for USDC and 2 LINK for DAI": the verb again
+            segments.append([gapped])
+            continue
+        if tok.tag in ("punct", "c.then") or (tok.tag == "c.and" and _clause_follows(toks, i)):
             if segments[-1] and segments[-1] != [tok]:
                 segments.append([])
             if tok.tag == "c.then" and not segments[-1]:
@@ -246,6 +250,66 @@ def split_segments(toks: list[Tok]) -> list[list[Tok]]:
             continue
         segments[-1].append(tok)
     return [s for s in segments if s and s[-1].tag != "c.then"]
+
+
+_GAPPABLE = {"v.swap": True, "v.sell": True, "v.send": True, "v.supply": False,
+             "v.withdraw": False, "v.borrow": False, "v.repay": False}  # fmt: skip
+_AMOUNTS = frozenset({"num", "usd", "pct", "frac", "q.all"})
+_SKIP = frozenset({"f", "d.my", "d.the"})
+
+
+def _gapped_verb(toks: list[Tok], at: int, current: list[Tok]) -> Tok | None:
+    """The verb an "and" leaves out, when both sides are whole arguments of it.
+
+    Both sides must name an amount and a token, and for swaps and transfers also
+    where it goes ("… for DAI", "… to bob"); anything less is not split.
+    """
+    verbs = [t for t in current if t.tag in PRIMARY_VERBS or t.tag == "v.use"]
+    if len(verbs) != 1 or verbs[0].tag not in _GAPPABLE:
+        return None
+    rest = _next_part(toks, at)
+    if not _starts_with_amount(rest) or any(is_verb(t) for t in rest):
+        return None
+    after = current[current.index(verbs[0]) + 1 :]
+    sides = (after, rest)
+    if not all(any(t.tag in _AMOUNTS for t in side) for side in sides):
+        return None
+    if not all(any(t.tag == "tok" for t in side) for side in sides):
+        return None
+    if _GAPPABLE[verbs[0].tag] and not all(_has_goal(side) for side in sides):
+        return None
+    return verbs[0]
+
+
+def _next_part(toks: list[Tok], at: int) -> list[Tok]:
+    """The tokens after toks[at] up to the next cutter."""
+    rest: list[Tok] = []
+    for tok in toks[at + 1 :]:
+        if tok.tag in ("punct", "c.then", "c.and"):
+            break
+        rest.append(tok)
+    return rest
+
+
+def _starts_with_amount(part: list[Tok]) -> bool:
+    words = [t for t in part if t.tag not in _SKIP]
+    return len(words) >= 2 and words[0].tag in _AMOUNTS and words[1].tag == "tok"
+
+
+def _clause_follows(toks: list[Tok], at: int) -> bool:
+    """After this "and" comes a verb, or an amount and token with a verb of their
+    own ("把100 USDC换成ETH和50 USDC换成WBTC")."""
+    if _verb_follows(toks, at):
+        return True
+    rest = _next_part(toks, at)
+    return _starts_with_amount(rest) and any(t.tag in PRIMARY_VERBS for t in rest)
+
+
+def _has_goal(side: list[Tok]) -> bool:
+    return any(
+        t.tag in ("p.for", "p.to") and i + 1 < len(side) and side[i + 1].tag not in _AMOUNTS
+        for i, t in enumerate(side)
+    )
 
 
 def _verb_follows(toks: list[Tok], i: int) -> bool:

@@ -277,8 +277,6 @@ def _number_words(toks: list[Tok]) -> list[Tok]:
 
 _SCALE_WORDS = {"hundred": 100, "thousand": 1_000, "million": 1_000_000, "billion": 10**9,
                 "trillion": 10**12, "k": 1_000, "bn": 10**9, "mil": 1_000_000}  # fmt: skip
-_ZH_MULT = {"百": 100, "千": 1_000, "万": 10_000, "亿": 10**8, "千万": 10**7, "百万": 10**6,
-            "十万": 10**5, "万亿": 10**12}  # fmt: skip
 
 
 def _numbers(toks: list[Tok]) -> list[Tok]:
@@ -304,6 +302,13 @@ def _combine(out: list[Tok], prev: Tok, tok: Tok) -> bool:
     return False
 
 
+def _zh_mixed(text: str) -> Decimal | None:
+    """The value of digits joined to Chinese numerals ("1.5万", "3万5"), else None."""
+    if text.isascii() or not any(c.isascii() for c in text):
+        return None
+    return numbers.zh_mixed(text.replace(",", ""))
+
+
 def _after_number(out: list[Tok], prev: Tok, tok: Tok) -> bool:
     low, value = tok.text.lower(), prev.value
     assert isinstance(value, Decimal)
@@ -312,8 +317,8 @@ def _after_number(out: list[Tok], prev: Tok, tok: Tok) -> bool:
         out[-1] = Tok(
             "num", f"{prev.text} {tok.text}", prev.start, tok.end, value * _SCALE_WORDS[low]
         )
-    elif tok.tag == "num" and joined and tok.text in _ZH_MULT:
-        out[-1] = Tok("num", prev.text + tok.text, prev.start, tok.end, value * _ZH_MULT[tok.text])
+    elif tok.tag == "num" and joined and (mixed := _zh_mixed(prev.text + tok.text)) is not None:
+        out[-1] = Tok("num", prev.text + tok.text, prev.start, tok.end, mixed)
     elif tok.text == "%" or tok.tag == "n.percent":
         out[-1] = Tok("pct", prev.text + "%", prev.start, tok.end, value / 100)
     elif tok.tag == "n.bps":

@@ -7,6 +7,7 @@ it understands; nothing here rounds.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 SUFFIXES = {"k": 1_000, "m": 1_000_000, "mm": 1_000_000, "b": 1_000_000_000, "bn": 1_000_000_000}
@@ -29,7 +30,7 @@ ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 
 ZH_SMALL = {"十": 10, "百": 100, "千": 1_000}
 ZH_BIG = {"万": 10_000, "亿": 100_000_000}
 ZH_NUMERAL_CHARS = frozenset(ZH_DIGITS) | frozenset(ZH_SMALL) | frozenset(ZH_BIG) | {"点"}
-ZH_MULTIPLIERS = {"百": 100, "千": 1_000, "万": 10_000, "亿": 100_000_000}
+_MIXED = re.compile(r"(\d+(?:\.\d+)?)|([十百千万亿])|([零〇一二两三四五六七八九])")
 
 
 def digits(text: str, suffix: str = "") -> Decimal:
@@ -86,6 +87,49 @@ def _zh_integer(text: str) -> int | None:
     if number and len(text) > 1 and text[-2] not in ZH_DIGITS and last_unit >= 10:
         number *= last_unit // 10  # colloquial "一千五" = 1500, "两万三" = 23000
     return total + section + number
+
+
+def zh_mixed(text: str) -> Decimal | None:
+    """Digits mixed with Chinese units: "1.5万" 15000, "3万5" 35000, "1万2千5" 12500.
+
+    A lone digit after a unit is the colloquial next-lower unit ("3万5" is 3万5千),
+    unless 零 stands between them ("3万零5" is 30005); more digits must fill the places
+    below the unit exactly ("1万2千500" is 12500), else the text is not a number.
+    """
+    total, section, number = Decimal(0), Decimal(0), None
+    last_unit, pos, zero = 0, 0, False
+    for m in _MIXED.finditer(text):
+        if m.start() != pos:
+            return None
+        pos = m.end()
+        figures, unit, digit = m.groups()
+        if digit in ("零", "〇") and last_unit and number is None:
+            zero = True  # "3万零5": the 5 is units, not thousands
+            continue
+        if unit is None:
+            if number is not None:
+                return None
+            number = Decimal(figures) if figures else Decimal(ZH_DIGITS[digit])
+            continue
+        size = ZH_SMALL.get(unit) or ZH_BIG[unit]
+        if last_unit and size > last_unit and unit not in ZH_BIG:
+            return None  # "5万3十万": units out of order
+        if unit in ZH_SMALL:
+            section += (1 if number is None else number) * size
+        else:  # 万 closes a section; 亿 multiplies everything before it
+            group = section + (number or 0) + (total if unit == "亿" else 0)
+            total = (total if unit == "万" else 0) + (group or Decimal(1)) * size
+            section = Decimal(0)
+        number = None
+        last_unit = size
+    if pos != len(text) or (number is not None and number != int(number) and last_unit):
+        return None
+    if number is not None and last_unit >= 10 and not zero:
+        if number < 10:
+            number *= last_unit // 10
+        elif not last_unit <= number * 10 < last_unit * 10:
+            return None  # "3万15": neither 30015 nor 31500 is plainly meant
+    return total + section + (number or 0)
 
 
 def _zh_digit_string(text: str) -> int | None:
