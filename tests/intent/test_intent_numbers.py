@@ -41,6 +41,6 @@ def test_chinese_numerals(text, value):
 
 
 def test_english_number_words():
-    words = "one thousand two hundred and five".split()
+    words = ["one", "thousand", "two", "hundred", "and", "five"]
     assert numbers.en_words(words) == 1205
     assert numbers.en_words(["twenty", "banana"]) is None
