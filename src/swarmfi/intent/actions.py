@@ -32,7 +32,7 @@ def _used(*picked: Role | None) -> set[int]:
 
 # ---- swap ---------------------------------------------------------------------
 
-_SRC = {"swap": ("ba", "pre", "direct"), "sell": ("ba", "pre", "direct"),
+_SRC = {"swap": ("ba", "pre", "direct", "with"), "sell": ("ba", "pre", "direct"),
         "spend": ("ba", "pre", "direct", "with"), "buy": ("with", "for", "ba", "pre")}  # fmt: skip
 _DST = {"swap": ("to", "for"), "sell": ("to", "for"), "spend": ("on", "for", "to"),
         "buy": ("direct", "to")}  # fmt: skip

@@ -146,8 +146,8 @@ def _accepts(np: NP, tok: Tok, tag: str | None) -> bool:
         return True
     if tag in ("num", "usd"):
         return not np.has_qty and not np.has_token
-    if tag in QUANTITY:
-        return not np.has_qty
+    if tag in QUANTITY:  # "send bob all my USDC": a name before it is a phrase of its own
+        return not np.has_qty and not all(t.tag == "word" for t in np.toks)
     if tag in ("tok", "pair"):
         if np.token is not None and np.worth and np.unit_token is None:
             return True

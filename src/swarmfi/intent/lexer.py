@@ -126,6 +126,9 @@ def _scan(text: str) -> list[Tok]:
 # ---- Chinese segmentation -----------------------------------------------------
 
 _ZH_NUM_CHARS = numbers.ZH_NUMERAL_CHARS
+# A numeral may start with one of these only when nothing unknown stands before it:
+# in "貳千" an unread digit would otherwise leave "千" read as 1000.
+_ZH_BARE_UNITS = frozenset("百千万亿佰仟")
 
 
 def _segment(run: str, offset: int) -> list[Tok]:
@@ -137,7 +140,7 @@ def _segment(run: str, offset: int) -> list[Tok]:
         num_len = _zh_numeral_len(run, i)
         if special:
             length, tag, value = special
-        elif num_len and num_len >= word_len:
+        elif num_len and num_len >= word_len and not (unknown >= 0 and run[i] in _ZH_BARE_UNITS):
             length, tag, value = num_len, "num", numbers.zh_numeral(run[i : i + num_len])
         elif word_len:
             length, tag, value = word_len, "", None
@@ -243,7 +246,19 @@ def _en_match(
 def _merge(toks: list[Tok]) -> list[Tok]:
     toks = _number_words(toks)
     toks = _numbers(toks)
-    return _retag(_pairs(toks))
+    return _retag(_pairs(_echoed_all(toks)))
+
+
+def _echoed_all(toks: list[Tok]) -> list[Tok]:
+    """Drop the 都 that repeats an "all" already said: 把所有的DAI都存入 is one "all"."""
+    out: list[Tok] = []
+    said_all = False
+    for tok in toks:
+        if tok.tag == "q.all" and tok.text == "都" and said_all:
+            continue
+        said_all = (said_all or tok.tag == "q.all") and tok.tag not in ("punct", "c.then")
+        out.append(tok)
+    return out
 
 
 def _is_number_word(tok: Tok) -> bool:
@@ -291,6 +306,9 @@ def _numbers(toks: list[Tok]) -> list[Tok]:
 
 def _combine(out: list[Tok], prev: Tok, tok: Tok) -> bool:
     """Fold `tok` into the previous token when they form one quantity."""
+    if _unread_before_unit(prev, tok):
+        out[-1] = Tok("cjk", prev.text + tok.text, prev.start, tok.end)
+        return True
     if prev.tag == "num" and isinstance(prev.value, Decimal):
         return _after_number(out, prev, tok)
     if prev.text == "$" and tok.tag == "num":
@@ -300,6 +318,14 @@ def _combine(out: list[Tok], prev: Tok, tok: Tok) -> bool:
         out[-1] = Tok("num", "#" + tok.text, prev.start, tok.end, tok.value)
         return True
     return False
+
+
+def _unread_before_unit(prev: Tok, tok: Tok) -> bool:
+    """ "X千": something unread is part of the number, so it is not 1000."""
+    joined = tok.start == prev.end
+    return joined and tok.tag == "num" and tok.text[0] in _ZH_BARE_UNITS and prev.tag in (
+        "word", "sym", "cjk"
+    )  # fmt: skip
 
 
 def _zh_mixed(text: str) -> Decimal | None:
@@ -341,7 +367,7 @@ def _after_number(out: list[Tok], prev: Tok, tok: Tok) -> bool:
 
 
 def _retag(toks: list[Tok]) -> list[Tok]:
-    """Context fixes: "1 billion supply" (noun), "一个叫X的代币" (article)."""
+    """Context fixes: "1 billion supply" (noun), "一个叫X的代币" (article), "LP 1 ETH" (verb)."""
     for i, tok in enumerate(toks):
         prev = toks[i - 1] if i else None
         noun_before = prev is not None and (
@@ -349,6 +375,9 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         )
         if tok.tag == "v.supply" and tok.text.lower() == "supply" and noun_before:
             tok.tag = "n.supply"
+        after = toks[i + 1].tag if i + 1 < len(toks) else None
+        if prev is None and tok.text.lower() == "lp" and after in _AMOUNT_TAGS:
+            tok.tag = "v.addliq"  # "LP 1 ETH into ETH/USDT": the verb
         if tok.tag == "v.send" and _paying(toks, i):
             tok.tag = "f"  # "用USDC支付", "pay with USDC": how to pay, not a transfer
         if (
@@ -362,6 +391,7 @@ def _retag(toks: list[Tok]) -> list[Tok]:
 
 
 _CLASSIFIERS = ("个", "种", "款", "只", "项")
+_AMOUNT_TAGS = frozenset({"num", "usd", "pct", "frac", "q.all"})
 _PAY_WORDS = frozenset({"支付", "付", "付款", "pay"})
 
 

@@ -26,8 +26,11 @@ EN_SCALES = {
 EN_NUMBER_WORDS = frozenset(EN_UNITS) | frozenset(EN_SCALES) - {"k", "bn"}
 
 ZH_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}  # fmt: skip
-ZH_SMALL = {"十": 10, "百": 100, "千": 1_000}
+             "六": 6, "七": 7, "八": 8, "九": 9,
+             # the financial forms written on cheques
+             "壹": 1, "贰": 2, "貳": 2, "叁": 3, "參": 3, "肆": 4, "伍": 5, "陆": 6, "陸": 6,
+             "柒": 7, "捌": 8, "玖": 9}  # fmt: skip
+ZH_SMALL = {"十": 10, "百": 100, "千": 1_000, "拾": 10, "佰": 100, "仟": 1_000}
 ZH_BIG = {"万": 10_000, "亿": 100_000_000}
 ZH_NUMERAL_CHARS = frozenset(ZH_DIGITS) | frozenset(ZH_SMALL) | frozenset(ZH_BIG) | {"点"}
 _MIXED = re.compile(r"(\d+(?:\.\d+)?)|([十百千万亿])|([零〇一二两三四五六七八九])")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 from swarmfi.intent import tokens
@@ -215,8 +216,16 @@ def _symbols(toks: list[Tok]) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+_AMOUNTS = frozenset({"num", "usd", "pct", "frac"})
+_NAMES = frozenset({"tok", "pair"})
+
+
 def query(toks: list[Tok], kind: str) -> list[Step]:
     """One query step per token named (or one with token null)."""
+    amounts = [(a, b) for a, b in itertools.pairwise(toks) if a.tag in _AMOUNTS and b.tag in _NAMES]
+    if kind != "price" and amounts:  # "LP 1 ETH into ETH/USDT" is not a question about pools
+        tok, after = amounts[0]
+        raise ambiguous(f"say what to do with {tok.text} {after.text}, such as 'swap' or 'add'")
     symbols = _symbols(toks) if kind not in ("position", "proposals") else []
     if kind == "pools":
         symbols = []

@@ -15,7 +15,7 @@ import itertools
 import unicodedata
 from decimal import Decimal
 
-from swarmfi.intent import actions, canon, others
+from swarmfi.intent import actions, canon, others, zh
 from swarmfi.intent.grammar import (
     NP,
     PRIMARY_VERBS,
@@ -86,7 +86,8 @@ def _parse(text: object) -> dict[str, Any]:
     if len(text) > MAX_CHARS:
         raise invalid(f"the instruction is longer than {MAX_CHARS} characters: split it up")
     norm = unicodedata.normalize("NFKC", text)
-    toks = others.protect_launch(lex(norm), norm)
+    # traditional characters read as simplified; a launched token's name keeps what was typed
+    toks = others.protect_launch(lex(norm.translate(zh.TRADITIONAL)), norm)
     _refuse_unsupported(toks)
     toks, schedule = take_schedule([t for t in toks if t.tag != "f"])
     steps = _build(_groups(toks))
@@ -96,9 +97,10 @@ def _parse(text: object) -> dict[str, Any]:
 
 
 def _refuse_unsupported(toks: list[Tok]) -> None:
-    for tok in toks:
-        if tok.tag in _UNSUPPORTED:
-            raise Refuse("unsupported", _UNSUPPORTED[tok.tag])
+    present = {t.tag for t in toks}
+    for tag, message in _UNSUPPORTED.items():  # the most specific first: "mint an NFT" is NFTs
+        if tag in present:
+            raise Refuse("unsupported", message)
     if any(t.tag == "x.neg" for t in toks):
         raise ambiguous("instructions saying what not to do are not supported: say what to do")
 
