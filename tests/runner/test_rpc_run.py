@@ -25,12 +25,13 @@ import pytest
 from eth_account import Account
 
 from swarmfi import cli
+from swarmfi.chain import genesis
 from swarmfi.chain.base import TxRequest
 from swarmfi.chain.devnet import open_devnet
 from swarmfi.chain.rpc import RpcChain
 from swarmfi.chain.server import running
 from swarmfi.chain.wallet import TEST_MNEMONIC, TEST_PATH, Keystore, test_account
-from swarmfi.errors import ChainProviderError
+from swarmfi.errors import ChainProviderError, PlanError
 from swarmfi.guard.sandbox import open_sandbox
 from swarmfi.ledger.store import Ledger
 
@@ -344,6 +345,81 @@ def test_value_moving_steps_fail_closed_on_a_chain_without_an_oracle(chain, send
     assert run(guard(chain, swap, sender, Policy())).violations == ()
     blocked = run(guard(bare, swap, sender, Policy())).violations
     assert [(v.rule, v.step) for v in blocked] == [("max_tx_usd", "step 1 (swap)")]
-    assert "Oracleless has no price oracle" in blocked[0].message
-    assert "spends (ETH)" in blocked[0].message
+    assert "Oracleless has no USD price for ETH" in blocked[0].message
     assert run(guard(bare, _steps("how much USDC do I have?"), sender, Policy())).violations == ()
+
+
+def _feed_only(chain: Any, *symbols: str) -> Any:
+    """The chain with its oracle replaced by Chainlink-style feeds (as on mainnet) for
+    `symbols`: the devnet's own feeds, found through the oracle."""
+    from dataclasses import replace
+
+    from swarmfi.chain.simulation import EvmAccess
+
+    registry = chain.registry
+    reader = EvmAccess(chain.evm).reader(registry)
+    contracts = {k: v for k, v in registry.contracts.items() if k != "oracle"}
+    for symbol in symbols:
+        token = registry.token("WETH" if symbol == "ETH" else symbol).address
+        feed = reader.view(registry.contract("oracle"), "feeds(address)", (token,), ["address"])
+        contracts[f"feed:{symbol}"] = run(feed)
+    return type(chain)(chain.evm, replace(registry, name="Feedchain", contracts=contracts))
+
+
+def test_a_chain_with_price_feeds_values_and_checks_steps_like_one_with_an_oracle(chain, sender):
+    from swarmfi.guard.check import guard
+    from swarmfi.guard.policy import Policy
+
+    fed = _feed_only(chain, "ETH", "USDC")
+    assert [run(fed.price_usd(s)) for s in ("ETH", "WETH", "USDC")] == [3000, 3000, 1]
+    swap = _steps("swap 1 ETH for USDC")
+    assert run(guard(fed, swap, sender, Policy())).violations == ()
+    over = run(guard(fed, _steps("swap 20 ETH for USDC"), sender, Policy())).violations
+    assert "max_tx_usd" in {v.rule for v in over}  # 60,000 USD: valued through the feed
+    blind = run(guard(fed, _steps("swap 100 DAI for USDC"), sender, Policy())).violations
+    assert [(v.rule, v.step) for v in blind] == [("max_tx_usd", "step 1 (swap)")]
+    assert "no USD price for DAI" in blind[0].message
+    with pytest.raises(PlanError, match="no USD price feed for DAI"):
+        run(fed.price_usd("DAI"))
+
+
+BROKEN_FEED = """# pragma version ~=0.4.3
+@external
+@view
+def decimals() -> uint8:
+    return 8
+
+
+@external
+@view
+def latestRoundData() -> (uint80, int256, uint256, uint256, uint80):
+    return 7, 0, block.timestamp, block.timestamp, 7
+"""
+
+
+def test_a_stale_or_broken_feed_is_refused_not_used(chain, tmp_path):
+    from dataclasses import replace
+
+    import pyrevm
+
+    from swarmfi.chain.compile import compile_contract
+    from swarmfi.chain.harness import Harness
+    from swarmfi.chain.reads import FEED_MAX_AGE_DEFAULT_S
+
+    fed = _feed_only(chain, "ETH", "USDC")
+    block = chain.evm.env.block
+    later = block.timestamp + FEED_MAX_AGE_DEFAULT_S + 60
+    chain.evm.set_block_env(pyrevm.BlockEnv(number=block.number + 1, timestamp=later))
+    try:
+        with pytest.raises(ChainProviderError, match=r"ETH/USD price .* s old"):
+            run(fed.price_usd("ETH"))
+        assert run(fed.price_usd("USDC")) == 1  # its feed's heartbeat is a day
+    finally:
+        chain.evm.set_block_env(block)
+    (tmp_path / "BrokenFeed.vy").write_text(BROKEN_FEED)
+    harness = Harness(evm=chain.evm, deployer=genesis.DEPLOYER)
+    broken = harness.deploy_compiled(compile_contract("BrokenFeed", tmp_path)).address
+    contracts = {**fed.registry.contracts, "feed:ETH": broken}
+    zero = type(chain)(chain.evm, replace(fed.registry, contracts=contracts))
+    with pytest.raises(ChainProviderError, match="no valid price"):
+        run(zero.price_usd("ETH"))

@@ -99,6 +99,16 @@ class Registry:
         """ "ETH" then every ERC20 symbol, in registry order."""
         return [NATIVE, *self.tokens]
 
+    def price_feed(self, symbol: str) -> str | None:
+        """The Chainlink-style USD feed listed for `symbol` ("feed:ETH"; WETH reads ETH's)."""
+        key = symbol.upper()
+        found = self.contracts.get(f"feed:{key}")
+        return found if found is not None or key != "WETH" else self.contracts.get("feed:ETH")
+
+    def has_price(self, symbol: str) -> bool:
+        """Whether swarmfi can value `symbol` in USD here: an oracle, or a feed for it."""
+        return "oracle" in self.contracts or self.price_feed(symbol) is not None
+
     def by_address(self, address: str) -> Token | None:
         """The token at `address`, or None."""
         wanted = address.lower()

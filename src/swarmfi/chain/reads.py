@@ -19,11 +19,17 @@ from swarmfi.chain.base import (
     Registry,
 )
 from swarmfi.chain.calls import MAX_UINT256, decode, encode
+from swarmfi.errors import ChainProviderError, PlanError
 
 T = TypeVar("T")
 CallFn = Callable[[str, bytes], Awaitable[bytes]]
 NativeFn = Callable[[str], Awaitable[int]]
+NowFn = Callable[[], Awaitable[int]]
 USD = Decimal(10) ** 8
+# How old a feed's answer may be: its heartbeat (24 h for the stablecoin feeds, 1 h for
+# the rest on Ethereum mainnet) plus a margin for a late round.
+FEED_MAX_AGE_DEFAULT_S = 3_600 + 900
+FEED_MAX_AGE_S = {"USDC": 86_400 + 3_600, "USDT": 86_400 + 3_600}
 WAD = Decimal(10) ** 18
 
 
@@ -35,11 +41,13 @@ class Reader:
     """
 
     def __init__(
-        self, registry: Registry, call: CallFn, native: NativeFn, concurrent: bool = True
-    ) -> None:
+        self, registry: Registry, call: CallFn, native: NativeFn, now: NowFn,
+        concurrent: bool = True,
+    ) -> None:  # fmt: skip
         self.registry = registry
         self._call = call
         self._native = native
+        self._now = now  # the chain's time (latest block), against which a feed's age counts
         self._concurrent = concurrent
 
     async def _all(self, coros: list[Coroutine[Any, Any, T]]) -> list[T]:
@@ -86,9 +94,39 @@ class Reader:
     # oracle and AMM
 
     async def price_usd(self, symbol: str) -> Decimal:
+        """USD price from the chain's oracle, else from the token's own price feed."""
+        if "oracle" not in self.registry.contracts:
+            return await self._feed_price(symbol)
         oracle = self.registry.contract("oracle")
         raw = await self.view(oracle, "getPrice(address)", (self._erc20(symbol),), ["uint256"])
         return Decimal(raw) / USD
+
+    async def _feed_price(self, symbol: str) -> Decimal:
+        """A Chainlink AggregatorV3 answer, refused when not positive or older than allowed."""
+        registry, key = self.registry, symbol.upper()
+        feed = registry.price_feed(key)
+        if feed is None:
+            raise PlanError(
+                f"{registry.name or f'chain {registry.chain_id}'} has no USD price feed for "
+                f"{key} in swarmfi's registry, so it cannot be valued",
+                hint="use a token with a price feed, or the devnet",
+            )
+        round_data = self.view(feed, "latestRoundData()", (), ["uint80", "int256", "uint256",
+                                                                "uint256", "uint80"])  # fmt: skip
+        (_, answer, _, updated_at, _), decimals = await self._all(
+            [round_data, self.view(feed, "decimals()", (), ["uint8"])]
+        )
+        age = await self._now() - int(updated_at)
+        allowed = FEED_MAX_AGE_S.get(key, FEED_MAX_AGE_DEFAULT_S)
+        if int(answer) <= 0 or int(updated_at) == 0:
+            raise ChainProviderError(f"the {key}/USD feed {feed} has no valid price ({answer})")
+        if age > allowed:
+            raise ChainProviderError(
+                f"the {key}/USD price from feed {feed} is {age} s old (allowed: {allowed} s); "
+                "swarmfi does not value with a stale price",
+                hint="retry later, or check that the RPC node is synced",
+            )
+        return Decimal(int(answer)) / Decimal(10) ** int(decimals)
 
     async def pair(self, a_symbol: str, b_symbol: str) -> str | None:
         factory = self.registry.contract("factory")

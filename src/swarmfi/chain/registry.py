@@ -1,7 +1,8 @@
 """Token and contract registries per chain id.
 
-Ethereum mainnet's well-known token addresses and the Uniswap V2 router/factory are
-built in, so a forked simulation of a real swap works for anyone with an RPC URL. The
+Ethereum mainnet's well-known token addresses, the Uniswap V2 router/factory and the
+Chainlink USD feeds are built in, so a forked simulation of a real swap, valued in USD
+for the policy caps, works for anyone with an RPC URL. The
 devnet's registry comes from its genesis (`swarmfi.chain.genesis`) and is registered at
 start-up with `register()`.
 """
@@ -32,6 +33,15 @@ MAINNET = Registry(
         "router": "0x7a250d5630B4cF539739dF2C5dAcb4c659F2488D",  # UniswapV2Router02
         "factory": "0x5C69bEe701ef814a2B6a3EDD4B1652CB9cc5aA6f",  # UniswapV2Factory
         "weth": "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2",
+        # Chainlink USD feeds (AggregatorV3, 8 decimals); WBTC is valued at BTC's price
+        "feed:ETH": "0x5f4eC3Df9cbd43714FE2740f5E3616155c5b8419",
+        "feed:WBTC": "0xF4030086522a5bEEa4988F8cA5B36dbC97BeE88c",
+        "feed:USDC": "0x8fFfFfd4AfB6115b954Bd326cbe7B4BA576818f6",
+        "feed:USDT": "0x3E7d1eAB13ad0104d2750B8863b489D65364e32D",
+        "feed:DAI": "0xAed0c38402a5d19df6E4c03F4E2DceD6e29c1ee9",
+        "feed:LINK": "0x2c1d072e956AFFC0D435Cb7AC38EF18d24d9127c",
+        "feed:UNI": "0x553303d460EE0afB37EdFf9bE42922D8FF63220e",
+        "feed:AAVE": "0x547a514d5e3769680Ce22B2361c10Ea13619e8a9",
     },
 )
 

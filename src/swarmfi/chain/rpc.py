@@ -78,7 +78,7 @@ class JsonRpcChain(ReaderReads):
     def __init__(self, transport: Transport, registry: Registry) -> None:
         self.registry = registry
         self.transport = transport
-        self.reader = Reader(registry, self._eth_call, self._native)
+        self.reader = Reader(registry, self._eth_call, self._native, self.timestamp)
         self.nonces = NonceManager(self._pending_nonce)
 
     async def rpc(self, method: str, params: list[Any]) -> Any:

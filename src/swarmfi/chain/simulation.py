@@ -56,8 +56,11 @@ class EvmAccess:
     async def native(self, owner: str) -> int:
         return int(self.evm.get_balance(owner))
 
+    async def timestamp(self) -> int:
+        return int(self.evm.env.block.timestamp)
+
     def reader(self, registry: Registry) -> Reader:
-        return Reader(registry, self.call, self.native, concurrent=False)
+        return Reader(registry, self.call, self.native, self.timestamp, concurrent=False)
 
 
 def run_tx(evm: Any, tx: TxRequest) -> TxOutcome:

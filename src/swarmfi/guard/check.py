@@ -66,18 +66,21 @@ def _hf(position: LendingPosition) -> Decimal | None:
 
 
 def unpriced(preview: Preview, registry: Registry) -> list[Violation]:
-    """Fail closed on a chain where swarmfi has no price oracle (e.g. mainnet): what a step
-    spends cannot be valued in USD there, so the USD caps could not be checked."""
-    if "oracle" in registry.contracts:
-        return []
+    """Fail closed on what swarmfi cannot value in USD here (no oracle, no price feed for
+    the token): the USD caps could not be checked on it."""
     where = registry.name or f"chain id {registry.chain_id}"
-    return [Violation(
-        "max_tx_usd",
-        f"{where} has no price oracle in swarmfi's registry, so what this step spends "
-        f"({', '.join(sorted(sp.prepared.spends))}) cannot be checked against the USD caps",
-        "on this chain swarmfi previews but does not sign value-moving steps yet",
-        step=f"step {sp.prepared.index + 1} ({sp.prepared.action})",
-    ) for sp in preview.steps if sp.prepared.spends]
+    found = []
+    for sp in preview.steps:
+        blind = sorted(s for s in sp.prepared.spends if not registry.has_price(s))
+        if blind:
+            found.append(Violation(
+                "max_tx_usd",
+                f"{where} has no USD price for {', '.join(blind)} in swarmfi's registry, so "
+                "what this step spends cannot be checked against the USD caps",
+                "use tokens with a price feed on this chain, or the devnet",
+                step=f"step {sp.prepared.index + 1} ({sp.prepared.action})",
+            ))  # fmt: skip
+    return found
 
 
 def check_preview(preview: Preview, steps: Sequence[Any], policy: Policy, registry: Registry,
