@@ -311,6 +311,10 @@ def _combine(out: list[Tok], prev: Tok, tok: Tok) -> bool:
         return True
     if prev.tag == "num" and isinstance(prev.value, Decimal):
         return _after_number(out, prev, tok)
+    if _point(prev, tok):  # "1点5" is 1.5 (the "9点" before it looked like a time)
+        value = Decimal(f"{prev.text[:-1]}.{tok.text}")
+        out[-1] = Tok("num", prev.text + tok.text, prev.start, tok.end, value)
+        return True
     if prev.text == "$" and tok.tag == "num":
         out[-1] = Tok("usd", prev.text + tok.text, prev.start, tok.end, tok.value)
         return True
@@ -318,6 +322,12 @@ def _combine(out: list[Tok], prev: Tok, tok: Tok) -> bool:
         out[-1] = Tok("num", "#" + tok.text, prev.start, tok.end, tok.value)
         return True
     return False
+
+
+def _point(prev: Tok, tok: Tok) -> bool:
+    """ "9点" then joined digits: a decimal point, not o'clock."""
+    time = prev.tag == "u.time" and prev.text[-1] == "点" and prev.text[:-1].isdigit()
+    return time and tok.tag == "num" and tok.start == prev.end and tok.text.isdigit()
 
 
 def _unread_before_unit(prev: Tok, tok: Tok) -> bool:
@@ -332,7 +342,7 @@ def _zh_mixed(text: str) -> Decimal | None:
     """The value of digits joined to Chinese numerals ("1.5万", "3万5"), else None."""
     if text.isascii() or not any(c.isascii() for c in text):
         return None
-    return numbers.zh_mixed(text.replace(",", ""))
+    return numbers.zh_mixed(re.sub(r"(?<=\d)点(?=\d)", ".", text.replace(",", "")))
 
 
 def _after_number(out: list[Tok], prev: Tok, tok: Tok) -> bool:
@@ -345,6 +355,8 @@ def _after_number(out: list[Tok], prev: Tok, tok: Tok) -> bool:
         )
     elif tok.tag == "num" and joined and (mixed := _zh_mixed(prev.text + tok.text)) is not None:
         out[-1] = Tok("num", prev.text + tok.text, prev.start, tok.end, mixed)
+    elif joined and low in ("am", "pm", "a.m", "p.m", "点"):  # 9am, 9点: a time of day
+        out[-1] = Tok("u.time", prev.text + tok.text, prev.start, tok.end)
     elif tok.text == "%" or tok.tag == "n.percent":
         out[-1] = Tok("pct", prev.text + "%", prev.start, tok.end, value / 100)
     elif tok.tag == "n.bps":

@@ -57,6 +57,8 @@ _UNSUPPORTED = {
     "u.mint": "minting and burning tokens are not supported; launching a token is",
     "u.approve": "approvals are not instructions: the planner adds the approvals a plan needs",
     "u.cancel": "cancelling or changing standing orders is not an instruction to parse",
+    "u.time": "times of day and dates are not supported: a standing order runs on a "
+    "condition or every N minutes, hours, days or weeks ('every day', '每天')",
     "n.fiat": "amounts in currencies other than US dollars are not supported",
 }
 
