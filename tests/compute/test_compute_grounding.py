@@ -116,3 +116,13 @@ def test_an_amount_never_written_is_never_grounded(n):
     send = {"action": "transfer", "token": "USDC", "amount": {"value": str(n + 1)},
             "to": "alice", "when": None}  # fmt: skip
     assert ungrounded(text, intent(send)) == [f"step 0: amount value {n + 1} is not stated"]
+
+
+def test_traditional_characters_state_what_their_simplified_forms_do():
+    borrow = {"action": "borrow", "token": "USDC", "when": None}
+    two_thousand = {**borrow, "amount": {"value": "2000"}}
+    assert ungrounded("借入兩千USDC", {"steps": [two_thousand], "schedule": None}) == []
+    one_thousand = {**borrow, "amount": {"value": "1000"}}
+    assert ungrounded("借入兩千USDC", {"steps": [one_thousand], "schedule": None}) != []
+    price = {"action": "query", "query": "price", "token": "WBTC", "when": None}
+    assert ungrounded("查詢比特幣價格", {"steps": [price], "schedule": None}) == []

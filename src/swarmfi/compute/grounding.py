@@ -62,12 +62,13 @@ class Evidence:
 
     def __init__(self, text: str) -> None:
         self.text = unicodedata.normalize("NFKC", text)
-        lowered = self.text.lower()
+        simplified = _simplified(self.text)  # 比特幣 names WBTC as 比特币 does
+        lowered = simplified.lower()
         self.words = {w.lower() for w in _WORDS.findall(self.text)}
         self.symbols = {w.upper() for w in self.words} | {
             symbol for alias, symbol in aliases().items() if _mentions(lowered, alias)
         }
-        self.numbers = stated_numbers(self.text)
+        self.numbers = stated_numbers(simplified)
         self.units = [u for u, names in _UNITS.items() if any(n in lowered for n in names)]
 
     def has_number(self, value: object) -> bool:
@@ -82,6 +83,15 @@ class Evidence:
         counts = {Decimal(1)} | self.numbers
         spans = {n * u / every for u in self.units for n in counts}
         return Decimal(times) in self.numbers | spans
+
+
+def _simplified(text: str) -> str:
+    """Traditional characters as simplified ones, when the intent package is there."""
+    try:
+        from swarmfi.intent import zh
+    except ImportError:
+        return text
+    return text.translate(zh.TRADITIONAL)
 
 
 def _mentions(lowered: str, alias: str) -> bool:
