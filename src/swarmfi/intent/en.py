@@ -9,7 +9,7 @@ after ``=`` (seconds for time units, the fraction for fraction words).
 from __future__ import annotations
 
 LEXICON = """
-v.swap: swap | exchange | convert | trade | change | flip | turn | switch | rotate | swop
+v.swap: swap | exchange | convert | trade | change | flip | turn | switch | rotate | swop | ape
 v.buy: buy | purchase | acquire | get me | pick up | grab | ape into | buy me | buy up | scoop up
 v.sell: sell | dump | offload | unload | cash out | liquidate | sell off
 v.spend: spend | invest
@@ -35,10 +35,10 @@ w.howmuch: how much | how many | what's the value of
 v.have: have | hold | own | got
 s.for: yes | in favor of | in favour of | in favor | in favour | approve | support | back | aye
 s.against: against | no | oppose | reject | nay | vote down | veto
-s.abstain: abstain | abstaining | abstention
+s.abstain: abstain | abstaining | abstention | vote abstain | vote to abstain | votes abstain | vote abstention
 p.to: to | into | in exchange for | towards | onto | in to
 p.for: for
-p.with: with | using | by using | paying with | by spending | by selling | funded by | funded with | paid with
+p.with: with | using | by using | paying with | by spending | by selling | funded by | funded with | paid with | w/
 p.from: from | out of | off
 p.of: of
 p.on: on | at | via | through | in | inside | within
@@ -74,7 +74,7 @@ n.balance: what's in my wallet | what is in my wallet | what do i have | what do
 n.debt: debt | debts | loan | loans | borrowing | borrowings | borrowed | owed | outstanding | owe | i owe | what i owe
 n.position: liquidation risk | risk of liquidation | liquidation | position | positions | lending position | collateral | account health | loan position | borrow position
 n.proposal: proposal | proposals | prop | props | governance proposal | governance proposals | proposal number | proposal no | dao proposal | proposal id
-n.proposals_open: open proposals | active proposals | governance | dao | proposals open | current proposals | proposals i can vote on | proposals to vote on | proposals open for voting | proposals i can vote for | anything to vote on | something to vote on | what can i vote on | proposals up for vote | proposals up for a vote
+n.proposals_open: open proposals | active proposals | governance | dao | proposals open | current proposals | proposals i can vote on | proposals to vote on | proposals open for voting | proposals i can vote for | anything to vote on | something to vote on | what can i vote on | proposals up for vote | proposals up for a vote | up for vote | up for a vote | open for voting | open for a vote
 n.pool: pool | pools | pair | pairs | liquidity pool | liquidity pools | amm | lp pool | market pair | lp position | lp tokens | lp token | lp share | lp | lps | lp positions | pool share
 n.liquidity: liquidity | liquidity position
 n.lending: lending | lending pool | lending market | money market | the market | lending protocol | compound | the bank | lending platform | loans market | lend pool
@@ -87,7 +87,7 @@ n.supply: total supply | supply of | max supply | token supply | tokens total | 
 n.symbol: symbol | ticker | ticker symbol | symbol is | ticker is
 n.name: called | named | name | named as | name it | call it | name is | with the name | titled
 n.slippage: slippage | slippage tolerance | max slippage | slip | slippage limit | price impact
-n.max: max | maximum | up to | no more than | tolerance | limit | allowing | allow | tolerate | cap | capped at | max. | maximal | accept | accepting | set
+n.max: max | maximum | up to | no more than | tolerance | limit | allowing | allow | tolerate | cap | capped at | max. | maximal | accept | accepting | set | don't want more than | dont want more than | do not want more than | not more than | do not exceed | don't exceed | dont exceed | never more than | must not exceed | not exceeding | not to exceed | shouldn't exceed | should not exceed
 n.dollar: dollars | dollar | usd | bucks | us dollars | usd$ | dollars' | dollars worth | dollar's
 n.fiat: rmb | cny | yuan | euro | euros | eur | gbp | pounds | pound | yen | jpy | hkd | €
 n.percent: percent | per cent | pct | percentage
@@ -127,7 +127,7 @@ u.approve: approve spending | approval | allowance | revoke | permit
 u.cancel: cancel | undo | stop | pause | abort | revert | reverse | reschedule | modify | edit | delete
 u.time: tomorrow | tonight | this evening | this morning | this afternoon | tomorrow morning | next week | next month | at noon | at midnight | o'clock | oclock | in the morning | in the evening | in the afternoon | at night | later today | on monday | on tuesday | on wednesday | on thursday | on friday | on saturday | on sunday | every monday | every friday | every morning | every evening | every night | at dawn
 x.neg: not | don't | dont | do not | never | no longer | without | doesn't | shouldn't | won't | avoid | except | instead of
-f: as collateral | as a collateral | for collateral | open | active | pending | live now | ongoing | available | existing | please | pls | plz | kindly | can you | could you | would you | will you | can u | i want to | i'd like to | i would like to | i wanna | wanna | want to | i need to | need to | let's | lets | let me | go ahead and | for me | now | right now | immediately | asap | just | quickly | ok | okay | hey | hi | yo | thanks | thank you | thx | try to | help me | i want | i'd like | like to | gonna | going to | i'm going to | im going to | would like to | right away | at once | instantly | today | at market price | at the market price | straight | directly | hello | sir | bot | agent | assistant | ser | fren | gm | do | does | did | be | will | would | shall | should i | can i | may i | am | was | were | been | being | so | um | uh | well | actually | basically | simply | exactly | currently | current | latest | today's | live | spot | real-time | realtime | right | here | there | mate | buddy | you | your | yours | go | do it | make | execute | perform | run | carry out | place a | make a | do a | initiate | process | complete | finish | want | need | like | wish | would love to | love to | wallet address | address | account address | the address | his | her | their | him | is | are | be sure to | make sure to | worth it | at the current price | at current price | at the best price | best price | for the best price | as | with the | approx | about | around | approximately | roughly | nearly | almost | exactly | precisely | once more | again | too | as well | i guess | maybe | perhaps | hmm | new | my friend's | to do | doing | have to | has to | got to | must | supplied | deposited | lent | lent out | that i supplied | that i deposited | that i lent | i supplied | i deposited | i lent | i've supplied | i've deposited | i have supplied | i have deposited | on deposit | borrowing capacity | borrowing power | borrow capacity | borrow limit | credit limit | available credit
+f: as collateral | but | though | as a collateral | for collateral | open | active | pending | live now | ongoing | available | existing | please | pls | plz | kindly | can you | could you | would you | will you | can u | i want to | i'd like to | i would like to | i wanna | wanna | want to | i need to | need to | let's | lets | let me | go ahead and | for me | now | right now | immediately | asap | just | quickly | ok | okay | hey | hi | yo | thanks | thank you | thx | try to | help me | i want | i'd like | like to | gonna | going to | i'm going to | im going to | would like to | right away | at once | instantly | today | at market price | at the market price | straight | directly | hello | sir | bot | agent | assistant | ser | fren | gm | do | does | did | be | will | would | shall | should i | can i | may i | am | was | were | been | being | so | um | uh | well | actually | basically | simply | exactly | currently | current | latest | today's | live | spot | real-time | realtime | right | here | there | mate | buddy | you | your | yours | go | do it | make | execute | perform | run | carry out | place a | make a | do a | initiate | process | complete | finish | want | need | like | wish | would love to | love to | wallet address | address | account address | the address | his | her | their | him | is | are | be sure to | make sure to | worth it | at the current price | at current price | at the best price | best price | for the best price | as | with the | approx | about | around | approximately | roughly | nearly | almost | exactly | precisely | once more | again | too | as well | i guess | maybe | perhaps | hmm | new | my friend's | to do | doing | have to | has to | got to | must | supplied | deposited | lent | lent out | that i supplied | that i deposited | that i lent | i supplied | i deposited | i lent | i've supplied | i've deposited | i have supplied | i have deposited | on deposit | borrowing capacity | borrowing power | borrow capacity | borrow limit | credit limit | available credit | rn | tbh | ngl | lol | lmao | pls pls | asap pls
 """.strip()
 
 

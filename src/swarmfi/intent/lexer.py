@@ -246,7 +246,29 @@ def _en_match(
 def _merge(toks: list[Tok]) -> list[Tok]:
     toks = _number_words(toks)
     toks = _numbers(toks)
-    return _retag(_pairs(_echoed_all(toks)))
+    return _retag(_pairs(_echoed_all(_fractions_of_one(toks))))
+
+
+def _fractions_of_one(toks: list[Tok]) -> list[Tok]:
+    """ "half an ETH" is 0.5 ETH, not half the balance; "two and a half" is 2.5."""
+    out: list[Tok] = []
+    for i, tok in enumerate(toks):
+        after = toks[i + 1].tag if i + 1 < len(toks) else None
+        share = out[-1] if out and out[-1].tag == "frac" else None
+        if share is not None and tok.tag == "d.a" and after == "tok":  # "an" means one
+            out[-1] = Tok("num", f"{share.text} {tok.text}", share.start, tok.end, share.value)
+            continue
+        whole = out[-2] if len(out) >= 2 and out[-1].tag == "c.and" else None
+        if tok.tag == "frac" and whole is not None and _whole_number(whole):
+            value = whole.value + tok.value  # type: ignore[operator]
+            out[-2:] = [Tok("num", f"{whole.text} and {tok.text}", whole.start, tok.end, value)]
+            continue
+        out.append(tok)
+    return out
+
+
+def _whole_number(tok: Tok) -> bool:
+    return tok.tag == "num" and isinstance(tok.value, Decimal) and tok.value == int(tok.value)
 
 
 def _echoed_all(toks: list[Tok]) -> list[Tok]:
@@ -390,6 +412,10 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         after = toks[i + 1].tag if i + 1 < len(toks) else None
         if prev is None and tok.text.lower() == "lp" and after in _AMOUNT_TAGS:
             tok.tag = "v.addliq"  # "LP 1 ETH into ETH/USDT": the verb
+        if tok.text == "还" and tok.tag == "v.repay" and after is not None and (
+            after.startswith(("v.", "c.", "k.", "w.")) or after == "p.ba"
+        ):
+            tok.tag = "f"  # 还 as "also/still" before another verb: 还想借, 还要换
         if tok.tag == "v.send" and _paying(toks, i):
             tok.tag = "f"  # "用USDC支付", "pay with USDC": how to pay, not a transfer
         if (
@@ -441,18 +467,26 @@ def _signs(toks: list[Tok]) -> list[Tok]:
 
 
 def _negative(out: list[Tok], tok: Tok) -> bool:
-    """A minus sign stuck to a number, not joining two words ("ETH-5")."""
-    if tok.tag not in ("num", "usd") or not out or out[-1].text not in ("-", "−"):
+    """A minus sign on a number ("-5", "负100", "borrow - 100"), not a dash between two
+    words ("ETH-5")."""
+    if tok.tag not in ("num", "usd") or not out or not isinstance(tok.value, Decimal):
         return False
-    sign = out[-1]
-    if sign.end != tok.start or not isinstance(tok.value, Decimal):
+    sign, before = out[-1], (out[-2] if len(out) >= 2 else None)
+    if sign.tag == "cjk" and sign.text.endswith("负") and sign.end == tok.start:  # 借负100
+        rest = [Tok("cjk", sign.text[:-1], sign.start, sign.end - 1)] if len(sign.text) > 1 else []
+        out[-1:] = [*rest, Tok(tok.tag, "负" + tok.text, sign.end - 1, tok.end, -tok.value)]
+        return True
+    if sign.text not in _MINUS:
         return False
-    if len(out) >= 2 and out[-2].end == sign.start and out[-2].tag in ("word", "tok"):
+    if sign.end != tok.start and not (before is None or before.tag.startswith(("v.", "p."))):
+        return False  # a spaced dash counts only right after a verb or a marker
+    if before is not None and before.end == sign.start and before.tag in ("word", "tok"):
         return False
     out[-1] = Tok(tok.tag, "-" + tok.text, sign.start, tok.end, -tok.value)
     return True
 
 
+_MINUS = ("-", "−", "–", "—")
 _PAIR_SEPS = ("/", "-", "–", "—", ":", "+")
 
 

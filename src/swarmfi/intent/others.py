@@ -188,6 +188,8 @@ _QUERY_NOUNS = {
 def query_kind(toks: list[Tok]) -> str | None:
     """Which read-only query the clause asks for, or None."""
     kinds = {_QUERY_NOUNS[t.tag] for t in toks if t.tag in _QUERY_NOUNS}
+    if len(kinds) > 1 and not any(t.tag == "n.balance" for t in toks):
+        kinds.discard("balance")  # "有什么提案": "have" asks whether there are any
     if "balance" in kinds and kinds & {"position", "rates"}:
         kinds.discard("balance")
     if "position" in kinds and "rates" in kinds:

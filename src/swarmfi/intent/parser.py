@@ -100,6 +100,8 @@ def _parse(text: object) -> dict[str, Any]:
 
 def _refuse_unsupported(toks: list[Tok]) -> None:
     present = {t.tag for t in toks}
+    if not has_action(toks):
+        present.discard("u.time")  # "今晚吃什么" is no instruction, not an unsupported one
     for tag, message in _UNSUPPORTED.items():  # the most specific first: "mint an NFT" is NFTs
         if tag in present:
             raise Refuse("unsupported", message)
