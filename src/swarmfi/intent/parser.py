@@ -12,6 +12,7 @@ verbs split -> each clause built by `actions`/`others` -> leftovers refused.
 from __future__ import annotations
 
 import itertools
+import re
 import unicodedata
 from decimal import Decimal
 
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 
 
 MAX_CHARS = 1_000
+# European-style numbers: "1,5", "1.000,50", "1.000.000"; "1,000.5" is read as written
+_ODD_NUMBER = re.compile(
+    r"(?<![\d.,])\d+(?:\.\d{3})*,\d{1,2}(?![\d,])|\d,\d{4,}|\d+(?:\.\d{3}){2,}(?![\d.])"
+)
 
 _UNSUPPORTED = {
     "u.bridge": "bridging between chains is not supported: swarmfi acts on one chain",
@@ -88,6 +93,12 @@ def _parse(text: object) -> dict[str, Any]:
     if len(text) > MAX_CHARS:
         raise invalid(f"the instruction is longer than {MAX_CHARS} characters: split it up")
     norm = unicodedata.normalize("NFKC", text)
+    odd = _ODD_NUMBER.search(norm)
+    if odd:  # "1,00" or "1.000,50": a decimal comma would be read as something else
+        raise ambiguous(
+            f"'{odd.group()}' is not a number swarmfi reads: use a point for decimals and "
+            "commas only between thousands, such as 1000.5 or 1,000.5"
+        )
     # traditional characters read as simplified; a launched token's name keeps what was typed
     toks = others.protect_launch(lex(norm.translate(zh.TRADITIONAL)), norm)
     _refuse_unsupported(toks)
