@@ -212,9 +212,13 @@ def wrap(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tuple[
     if phrase is None:
         raise ambiguous(f"say how much {source} to {action}, such as '{action} 1 {source}'")
     token, amount = resolve(phrase, prior)
-    others = {r.np.token for r in rs if r not in main} - {None, "ETH", "WETH"}
-    if token not in (None, "ETH", "WETH") or others:
-        raise invalid(f"only {source} can be {action}ped; to exchange other tokens, use swap")
+    target = "WETH" if action == "wrap" else "ETH"
+    others = {r.np.token for r in rs if r not in main} - {None, target}
+    if token not in (None, source) or others:
+        undo = f"; to turn {target} into {source}, {'unwrap' if action == 'wrap' else 'wrap'} it"
+        raise invalid(f"{action} turns {source} into {target}" + (
+            undo if {token, *others} & {"ETH", "WETH"} else "; to exchange other tokens, use swap"
+        ))  # fmt: skip
     if amount is None:
         raise ambiguous(f"say how much {source} to {action}")
     return {"action": action, "amount": amount}, {r.index for r in rs}

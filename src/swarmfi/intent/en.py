@@ -24,10 +24,10 @@ v.repay: repay | pay back | pay down | return the loan of
 v.payoff: pay off | clear | settle | close out | pay it all back
 v.put: add | put | provide | place | stick | park
 v.addliq: add liquidity | provide liquidity | supply liquidity | seed the pool | lp into | add some liquidity | deposit liquidity | put liquidity
-v.remove: remove | pull | exit | leave
+v.remove: remove | pull | exit
 v.removeliq: remove liquidity | withdraw liquidity | pull liquidity | exit the pool
 v.launch: launch | create | deploy | issue | mint a new token | make a token | spin up
-v.vote: vote | cast a vote | cast my vote
+v.vote: vote | cast a vote | cast my vote | voting | votes | i vote
 v.query: i want to know | want to know | let me know | i'd like to know | know | i wonder | show | list | display | check | view | see | tell me | give me | fetch | look up | find | show me | lookup | report
 v.get: get | obtain | receive
 w.what: what | what's | whats | what is | what are | how | which | where | what're
@@ -36,7 +36,7 @@ v.have: have | hold | own | got
 s.for: yes | in favor of | in favour of | in favor | in favour | approve | support | back | aye
 s.against: against | no | oppose | reject | nay | vote down | veto
 s.abstain: abstain | abstaining | abstention | vote abstain | vote to abstain | votes abstain | vote abstention
-p.to: to | into | in exchange for | towards | onto | in to
+p.to: to | into | in exchange for | towards | onto | in to | back to | back into | back in to
 p.for: for
 p.with: with | using | by using | paying with | by spending | by selling | funded by | funded with | paid with | w/
 p.from: from | out of | off
@@ -63,13 +63,13 @@ frac=0.2: a fifth | one fifth | fifth
 frac=0.125: an eighth | one eighth | eighth
 badfrac: a third | one third | third | two thirds | two-thirds | a sixth | one sixth | a seventh | a ninth
 q.all: all | everything | entire | whole | full | all of | every bit of | everything i have | all i have | all that i have | the lot | in full | completely | fully | 100 percent | the whole lot | all the
-q.some: some | a few | a bit | a little | several | a couple | few | bit | little | any | more | a portion | part | partial | a lot | lots | bunch | a bunch of | a small amount | a large amount | an amount | most | much | enough | less | the remaining | remaining | a chunk of | a share of | some of
+q.some: some | a few | a bit | a little | several | a couple | few | bit | little | any | more | a portion | part | partial | a lot | lots | bunch | a bunch of | a small amount | a large amount | an amount | most | much | enough | less | a chunk of | a share of | some of
 d.my: my | mine | our | i | me | my own | i've | i'm | myself | ours | i hold | i own | in the wallet | from my wallet | in my wallet | from wallet | of mine | that i have | that i hold | that i own | i have left | i currently have | i got | in my account
 d.the: the | said
 d.a: a | an
 d.worth: worth | worth of | value of | valued | of value
 d.each: apiece
-r.it: it | them | that | this | those | these | all of it | everything i got | the proceeds | the output | the result | the resulting | what i get | what i got | what i receive | what i received | what you get | what comes out | the received | the amount received | the tokens received | the returns | the rest | whatever i get | what's left | what was received | the same | same amount
+r.it: it | them | that | this | those | these | all of it | everything i got | the proceeds | the output | the result | the resulting | what i get | what i got | what i receive | what i received | what you get | what comes out | the received | the amount received | the tokens received | the returns | whatever i get | what was received
 n.balance: what's in my wallet | what is in my wallet | what do i have | what do i own | what do i hold | what have i got | balance | balances | holdings | holding | funds | wallet | portfolio | bag | bags | stack | assets | account | stash
 n.debt: debt | debts | loan | loans | borrowing | borrowings | borrowed | owed | outstanding | owe | i owe | what i owe
 n.position: liquidation risk | risk of liquidation | liquidation | position | positions | lending position | collateral | account health | loan position | borrow position
@@ -125,9 +125,14 @@ u.farm: farm | farming | yield farm | yield farming | harvest | claim rewards | 
 u.mint: mint | burn | airdrop me | faucet
 u.approve: approve spending | approval | allowance | revoke | permit
 u.cancel: cancel | undo | stop | pause | abort | revert | reverse | reschedule | modify | edit | delete
-u.time: tomorrow | tonight | this evening | this morning | this afternoon | tomorrow morning | next week | next month | at noon | at midnight | o'clock | oclock | in the morning | in the evening | in the afternoon | at night | later today | on monday | on tuesday | on wednesday | on thursday | on friday | on saturday | on sunday | every monday | every friday | every morning | every evening | every night | at dawn
-x.neg: not | don't | dont | do not | never | no longer | without | doesn't | shouldn't | won't | avoid | except | instead of
-f: as collateral | but | though | as a collateral | for collateral | open | active | pending | live now | ongoing | available | existing | please | pls | plz | kindly | can you | could you | would you | will you | can u | i want to | i'd like to | i would like to | i wanna | wanna | want to | i need to | need to | let's | lets | let me | go ahead and | for me | now | right now | immediately | asap | just | quickly | ok | okay | hey | hi | yo | thanks | thank you | thx | try to | help me | i want | i'd like | like to | gonna | going to | i'm going to | im going to | would like to | right away | at once | instantly | today | at market price | at the market price | straight | directly | hello | sir | bot | agent | assistant | ser | fren | gm | do | does | did | be | will | would | shall | should i | can i | may i | am | was | were | been | being | so | um | uh | well | actually | basically | simply | exactly | currently | current | latest | today's | live | spot | real-time | realtime | right | here | there | mate | buddy | you | your | yours | go | do it | make | execute | perform | run | carry out | place a | make a | do a | initiate | process | complete | finish | want | need | like | wish | would love to | love to | wallet address | address | account address | the address | his | her | their | him | is | are | be sure to | make sure to | worth it | at the current price | at current price | at the best price | best price | for the best price | as | with the | approx | about | around | approximately | roughly | nearly | almost | exactly | precisely | once more | again | too | as well | i guess | maybe | perhaps | hmm | new | my friend's | to do | doing | have to | has to | got to | must | supplied | deposited | lent | lent out | that i supplied | that i deposited | that i lent | i supplied | i deposited | i lent | i've supplied | i've deposited | i have supplied | i have deposited | on deposit | borrowing capacity | borrowing power | borrow capacity | borrow limit | credit limit | available credit | rn | tbh | ngl | lol | lmao | pls pls | asap pls
+u.time: tomorrow | tonight | this evening | this morning | this afternoon | tomorrow morning | next week | next month | at noon | at midnight | o'clock | oclock | in the morning | in the evening | in the afternoon | at night | later today | on monday | on tuesday | on wednesday | on thursday | on friday | on saturday | on sunday | every monday | every friday | every morning | every evening | every night | at dawn | later | later on | this weekend | at the weekend | on the weekend | end of the month | end of month | next year | soon | in a bit | in a while | in an hour
+x.neg: not | don't | dont | do not | never | no longer | without | doesn't | shouldn't | won't | avoid | except | instead of | can't | cant | cannot | can not | didn't | didnt | needn't | no need to | no need | don't need to | dont need to | wasn't
+x.ask: did i | did you | have i | have you | how do i | how can i | how to | how would i | how should i | should i | should we | what if | what happens if | is it | was it | would it | maybe | perhaps | i wonder if | wondering if | is it safe to | is it worth | is this | was this | i already | already
+x.fix: actually | no wait | wait | never mind | nevermind | scratch that | i mean | sorry | oops | correction | instead | rather | make that | change that to | change it to | but
+x.rest: the rest | the rest of it | what's left | whats left | what is left | the remaining | remaining | the remainder | remainder | the same | same amount | the leftover | leftovers
+u.flow: unless | until | till | otherwise | or else | else | before | prior to | as long as
+x.approx: almost | nearly | almost all | nearly all | just under | just over | a little under | a little over | a bit under | a bit over | or so | give or take | ish
+f: as collateral | though | as a collateral | for collateral | open | active | pending | live now | ongoing | available | existing | please | pls | plz | kindly | can you | could you | would you | will you | can u | i want to | i'd like to | i would like to | i wanna | wanna | want to | i need to | need to | let's | lets | let me | go ahead and | for me | now | right now | immediately | asap | just | quickly | ok | okay | hey | hi | yo | thanks | thank you | thx | try to | help me | i want | i'd like | like to | gonna | going to | i'm going to | im going to | would like to | right away | at once | instantly | today | at market price | at the market price | straight | directly | hello | sir | bot | agent | assistant | ser | fren | gm | do | does | did | be | will | would | shall | can i | may i | am | was | were | been | being | so | um | uh | well | basically | simply | exactly | currently | current | latest | today's | live | spot | real-time | realtime | right | here | there | mate | buddy | you | your | yours | go | do it | make | execute | perform | run | carry out | place a | make a | do a | initiate | process | complete | finish | want | need | like | wish | would love to | love to | wallet address | address | account address | the address | his | her | their | him | is | are | be sure to | make sure to | worth it | at the current price | at current price | at the best price | best price | for the best price | as | with the | approx | about | around | approximately | roughly | nearly | almost | exactly | precisely | once more | again | too | as well | i guess | hmm | new | my friend's | to do | doing | have to | has to | got to | must | supplied | deposited | lent | lent out | that i supplied | that i deposited | that i lent | i supplied | i deposited | i lent | i've supplied | i've deposited | i have supplied | i have deposited | on deposit | borrowing capacity | borrowing power | borrow capacity | borrow limit | credit limit | available credit | rn | tbh | ngl | lol | lmao | pls pls | asap pls
 """.strip()
 
 

@@ -136,8 +136,11 @@ def zh_mixed(text: str) -> Decimal | None:
 
 
 def _zh_digit_string(text: str) -> int | None:
-    """ "二零二五" (digit by digit) -> 2025; None when units are mixed in."""
+    """ "二零二五" (digit by digit) -> 2025; None when units are mixed in, and for two
+    digits without a zero: "两三" and "一两" are "two or three", "one or two"."""
     if any(c not in ZH_DIGITS for c in text):
+        return None
+    if len(text) == 2 and ZH_DIGITS[text[0]] and ZH_DIGITS[text[1]]:
         return None
     return int("".join(str(ZH_DIGITS[c]) for c in text))
 

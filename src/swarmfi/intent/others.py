@@ -152,14 +152,21 @@ _SUPPORT = {"s.for": "for", "s.against": "against", "s.abstain": "abstain"}
 
 def vote(toks: list[Tok]) -> tuple[Step, set[int]]:
     """Vote for / against / abstain on proposal N."""
-    choices, used = set(), set()
+    choices, used, said = set(), set(), 0
     for i, tok in enumerate(toks):
+        after = toks[i + 1].tag if i + 1 < len(toks) else None
         if tok.tag in _SUPPORT:
             choices.add(_SUPPORT[tok.tag])
             used.add(i)
-        elif tok.tag == "p.for" and i and toks[i - 1].tag == "v.vote":
+            said += 1
+        elif tok.tag == "p.for" and (
+            (i and toks[i - 1].tag == "v.vote") or after not in ("n.proposal", "num")
+        ):
             choices.add("for")
             used.add(i)
+            said += 1
+    if said > 1:  # "vote against proposal 2. no, for!"
+        raise ambiguous("say how to vote once: for, against or abstain")
     numbers = [i for i, t in enumerate(toks) if t.tag == "num"]
     hashed = any(toks[i].text[:1] == "#" for i in numbers)
     named = hashed or any(t.tag == "n.proposal" for t in toks)

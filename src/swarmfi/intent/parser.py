@@ -64,8 +64,22 @@ _UNSUPPORTED = {
     "u.cancel": "cancelling or changing standing orders is not an instruction to parse",
     "u.time": "times of day and dates are not supported: a standing order runs on a "
     "condition or every N minutes, hours, days or weeks ('every day', '每天')",
+    "u.flow": "'unless', 'until', 'before' and 'otherwise' are not supported: give each step "
+    "its own 'if' condition, in the order the steps should run",
     "n.fiat": "amounts in currencies other than US dollars are not supported",
 }
+
+
+_NOT_AN_ORDER = {
+    "x.neg": "instructions saying what not to do are not supported: say what to do",
+    "x.ask": "this reads as a question or a report, not an instruction: say what to do, "
+    "such as 'swap 1 ETH for USDC'",
+    "x.fix": "a correction inside an instruction is not read: send the corrected "
+    "instruction on its own",
+    "x.rest": "'the rest' is not an amount swarmfi works out: say how much",
+    "x.approx": "say an exact amount: 'almost', 'two or three' and the like are not amounts",
+}
+_APOSTROPHES = str.maketrans("‘’`´", "'" * 4)  # typed by phones: don’t
 
 
 def parse_canonical(text: object) -> dict[str, Any]:
@@ -92,7 +106,7 @@ def _parse(text: object) -> dict[str, Any]:
         raise invalid("the instruction is empty: say what to do, such as 'swap 1 ETH for USDC'")
     if len(text) > MAX_CHARS:
         raise invalid(f"the instruction is longer than {MAX_CHARS} characters: split it up")
-    norm = unicodedata.normalize("NFKC", text)
+    norm = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     odd = _ODD_NUMBER.search(norm)
     if odd:  # "1,00" or "1.000,50": a decimal comma would be read as something else
         raise ambiguous(
@@ -116,8 +130,9 @@ def _refuse_unsupported(toks: list[Tok]) -> None:
     for tag, message in _UNSUPPORTED.items():  # the most specific first: "mint an NFT" is NFTs
         if tag in present:
             raise Refuse("unsupported", message)
-    if any(t.tag == "x.neg" for t in toks):
-        raise ambiguous("instructions saying what not to do are not supported: say what to do")
+    for tag, message in _NOT_AN_ORDER.items():
+        if tag in present:
+            raise ambiguous(message)
 
 
 # ---- grouping clauses into steps ---------------------------------------------------
@@ -134,28 +149,54 @@ class Group:
 
 
 class _State:
-    __slots__ = ("groups", "leading", "prefix", "slippage")
+    __slots__ = ("groups", "leading", "prefix", "sentence", "slippage")
 
     def __init__(self) -> None:
         self.groups: list[Group] = []
         self.leading: list[dict[str, Any]] = []
         self.prefix: list[Tok] = []
+        self.sentence = 0  # the sentence the leading conditions were said in
         self.slippage: Decimal | None = None
 
 
 def _groups(toks: list[Tok]) -> _State:
     state = _State()
+    ends = [t.start for t in toks if t.tag == "punct" and t.text in _SENTENCE_ENDS]
     for seg in split_segments(toks):
         after_then = seg[0].tag == "c.then"
         seg = seg[1:] if after_then else seg
+        sentence = sum(1 for end in ends if end < seg[0].start)
         first_verb = next((i for i, t in enumerate(seg) if is_verb(t)), len(seg))
         seg, slip = take_slippage(seg)
         seg, conds = take_conditions(seg)
         lead = [c.data for c in conds if _leading(c, first_verb)]
         trail = [c.data for c in conds if not _leading(c, first_verb)]
+        if lead and state.groups and not has_action(seg):
+            trail, lead = lead, []  # "swap 1 ETH for USDC, if ETH drops below 2000"
+        _scope(state, sentence, lead, trail, has_action(seg))
         state.leading.extend(lead)
         _add_segment(state, _ellipsis(state, seg) if after_then else seg, trail, slip)
     return state
+
+
+_SENTENCE_ENDS = frozenset(".;!?。；！？")
+
+
+def _scope(state: _State, sentence: int, lead: list[Any], trail: list[Any], acts: bool) -> None:
+    """Refuse a condition whose steps are not plain: one that would run on into another
+    sentence, or one said after several steps or after the second of them."""
+    if state.leading and acts and sentence != state.sentence:
+        raise ambiguous(
+            "a condition covers the steps of its own sentence only: repeat it for the "
+            "next sentence, or join the steps in one sentence"
+        )
+    if lead:
+        state.sentence = sentence
+    if trail and (len(state.groups) > 1 or (state.groups and acts)):
+        raise ambiguous(
+            "say which steps the condition is for: put it first to cover every step, such "
+            "as 'if ETH drops below 2000, swap 1 ETH for USDC and supply it'"
+        )
 
 
 _LENDING_VERBS = frozenset({"v.supply", "v.withdraw", "v.borrow", "v.repay", "v.payoff"})
@@ -381,7 +422,10 @@ def _places(items: list[Any], verb: Tok) -> set[str]:
     return places(roles(items, verb))
 
 
-_LOOSE = frozenset({"num", "usd", "pct", "frac", "tok", "pair", "addr", "name", "symbol"})
+# Left over in a step, these make it a refusal: an amount, token or name, a word not
+# understood (English or Chinese), or a comparison outside a condition ("不到1000").
+_LOOSE = frozenset({"num", "usd", "pct", "frac", "tok", "pair", "addr", "name", "symbol",
+                    "cjk", "word", "o.lt", "o.le", "o.gt", "o.ge"})  # fmt: skip
 
 
 def _leftovers(items: list[Any], used: set[int], verb: Tok) -> None:
@@ -401,7 +445,11 @@ def _token_leftovers(toks: list[Tok], used: set[int], verb: Tok | None) -> None:
 
 
 def _loose(tok: Tok, verb: Tok | None) -> None:
-    if tok.tag in _LOOSE or (tok.tag in PRIMARY_VERBS and tok is not verb):
+    vote = verb is not None and verb.tag in ("v.vote", "s.abstain")
+    against = tok.tag == "s.against" and verb is not None and verb.tag in _LENDING  # borrow against
+    if tok.tag in _LOOSE or (tok.tag in PRIMARY_VERBS and tok is not verb) or (
+        tok.tag.startswith("s.") and not vote and not against
+    ):
         raise ambiguous(f"I could not tell what '{tok.text}' is for: rephrase it")
 
 

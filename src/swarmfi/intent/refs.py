@@ -75,6 +75,13 @@ def places(rs: list[Role]) -> set[str]:
 # ---- references -------------------------------------------------------------
 
 
+_PLURAL = frozenset({"them", "those", "these", "它们", "这些", "那些", "all of them"})
+
+
+def _text(np: NP) -> str:
+    return " ".join(t.text for t in np.toks)
+
+
 def _producer(prior: list[dict[str, Any]], symbol: str | None) -> int | None:
     for index in range(len(prior) - 1, -1, -1):
         made = tokens.produced(prior[index])
@@ -88,6 +95,9 @@ def reference(np: NP, prior: list[dict[str, Any]]) -> int | None:
     if np.my:
         return None
     if np.ref:
+        plural = any(t.tag == "r.it" and t.text.lower() in _PLURAL for t in np.toks)
+        if plural and np.token is None and sum(1 for p in prior if tokens.produced(p)) > 1:
+            raise ambiguous("'them' could mean the output of more than one step: name the tokens")
         found = _producer(prior, np.token)
         if found is None:
             what = f"'{np.token}'" if np.token else "it"
@@ -95,6 +105,8 @@ def reference(np: NP, prior: list[dict[str, Any]]) -> int | None:
         return found
     if np.definite and np.token is not None:
         return _producer(prior, np.token)
+    if np.token is None and np.pair is None and np.kind in ("value", "usd") and prior:
+        raise ambiguous(f"say which token '{_text(np)}' is of")  # "then 2 for DAI": 2 what?
     if np.token is None and np.pair is None and np.kind is not None and prior:
         found = _producer(prior, None)
         if found is None:
@@ -105,6 +117,11 @@ def reference(np: NP, prior: list[dict[str, Any]]) -> int | None:
 
 def resolve(np: NP, prior: list[dict[str, Any]]) -> tuple[str | None, dict[str, Any] | None]:
     """(token, canonical amount) of a phrase; amount None when no quantity was given."""
+    if np.worth and np.unit_token not in (None, np.token):  # "send 100 USDC worth of ETH"
+        raise ambiguous(
+            f"an amount of {np.token} given in {np.unit_token} is understood only when buying "
+            f"{np.token}: say how much {np.token}, or a dollar amount such as '$100 of {np.token}'"
+        )
     index = reference(np, prior)
     token = np.token
     if index is not None:
