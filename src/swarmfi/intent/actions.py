@@ -142,6 +142,8 @@ def transfer(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step, set
         raise ambiguous(f"say how much {token} to send")
     if recipient is None:
         raise ambiguous("say who receives it: an 0x address or an address-book name")
+    if "fraction" in amount and phrase.nouns & {"n.debt", "n.position"}:
+        raise ambiguous(f"a share to send is a share of your {token} balance: say an amount")
     step = {"action": "transfer", "token": token, "amount": amount, "to": recipient}
     return step, _used(what) | {rec_index}
 
@@ -243,7 +245,38 @@ def lending(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tup
         amount = {"fraction": Decimal(1)}
     if amount is None:
         raise ambiguous(f"say how much {token} to {_VERBS[action]}, such as 'all' or '100'")
+    if "fraction" in amount and "of_step" not in amount:
+        _share_base(action, phrase, [r.np for r in rs], token, amount["fraction"])
     return {"action": action, "token": token, "amount": amount}, used | {r.index for r in main}
+
+
+_BASES = {"supply": "your wallet balance", "withdraw": "what you supplied",
+          "borrow": "what you can borrow", "repay": "your debt"}  # fmt: skip
+
+
+def _share_base(action: str, phrase: NP, nps: list[NP], token: str, share: Decimal) -> None:
+    """Refuse a share whose words name another base than the action's (SCHEMA.md):
+    "repay 50% of my USDC" could be of the wallet or of the debt."""
+    wallet = any(_names_wallet(np) for np in nps)
+    other = (
+        (action in ("withdraw", "borrow", "repay") and wallet)
+        or (action == "borrow" and "n.position" in phrase.nouns)
+        or (action == "supply" and phrase.nouns & {"n.debt", "n.position"})
+        or (action == "repay" and share < 1 and phrase.my and "n.debt" not in phrase.nouns)
+    )
+    if other:
+        raise ambiguous(
+            f"a share to {action} is a share of {_BASES[action]}: say an amount, or name "
+            f"the base, such as 'half my {token} debt'"
+        )
+
+
+def _names_wallet(np: NP) -> bool:
+    return any(
+        t.tag in ("n.balance", "n.venue", "d.my")
+        and any(w in t.text.lower() for w in ("wallet", "balance", "钱包", "余额"))
+        for t in np.toks
+    )
 
 
 _VERBS = {"supply": "supply", "withdraw": "withdraw", "borrow": "borrow", "repay": "repay"}

@@ -254,17 +254,33 @@ def _fractions_of_one(toks: list[Tok]) -> list[Tok]:
     out: list[Tok] = []
     for i, tok in enumerate(toks):
         after = toks[i + 1].tag if i + 1 < len(toks) else None
-        share = out[-1] if out and out[-1].tag == "frac" else None
-        if share is not None and tok.tag == "d.a" and after == "tok":  # "an" means one
+        if _one(tok) and after == "tok" and (share := _share_before(out)) is not None:
             out[-1] = Tok("num", f"{share.text} {tok.text}", share.start, tok.end, share.value)
-            continue
+            continue  # "half an ETH", "3/4 of an ETH", "50% of a WBTC", "四分之一个ETH"
         whole = out[-2] if len(out) >= 2 and out[-1].tag == "c.and" else None
         if tok.tag == "frac" and whole is not None and _whole_number(whole):
             value = whole.value + tok.value  # type: ignore[operator]
             out[-2:] = [Tok("num", f"{whole.text} and {tok.text}", whole.start, tok.end, value)]
             continue
+        if tok.tag == "frac" and tok.text.lower() == "a half" and after == "tok":
+            out.append(Tok("num", tok.text, tok.start, tok.end, tok.value))  # "a half ETH"
+            continue
         out.append(tok)
     return out
+
+
+def _one(tok: Tok) -> bool:
+    """ "a"/"an", or the classifier 个 standing for one unit."""
+    return tok.tag == "d.a" or (tok.tag == "f" and tok.text == "个")
+
+
+def _share_before(out: list[Tok]) -> Tok | None:
+    """The fraction or percentage just before, over an "of"; merged into it when found."""
+    if out and out[-1].tag == "p.of" and len(out) >= 2 and out[-2].tag in ("frac", "pct"):
+        of = out.pop()
+        share = out[-1]
+        out[-1] = Tok(share.tag, f"{share.text} {of.text}", share.start, of.end, share.value)
+    return out[-1] if out and out[-1].tag in ("frac", "pct") else None
 
 
 def _whole_number(tok: Tok) -> bool:

@@ -75,6 +75,9 @@ class _Sched:
         self.dca = False
 
 
+DAY = 86_400
+
+
 def take_schedule(toks: list[Tok]) -> tuple[list[Tok], dict[str, int | None] | None]:
     """Find how often and how long the whole instruction repeats."""
     found, used, i = _Sched(), set[int](), 0
@@ -140,14 +143,23 @@ def _every(toks: list[Tok], i: int, s: _Sched) -> int:
     if _is(nxt, "n.unit"):
         return _set(s, "period", int(nxt.value), 2)  # type: ignore[union-attr, arg-type]
     if nxt is not None and nxt.tag == "num" and _is(nxt2, "n.unit"):
-        n = _int(nxt)
-        return _set(s, "period", (n or 0) * int(nxt2.value), 3)  # type: ignore[union-attr, arg-type]
+        n, unit = _int(nxt) or 0, int(nxt2.value)  # type: ignore[union-attr, arg-type]
+        if toks[i].text in ("隔", "每隔") and unit >= DAY and n == 1:
+            n = 2  # 隔一天, 每隔一周: every other day, every other week
+        return _set(s, "period", n * unit, 3)
     raise ambiguous("say how often: every N minutes, hours, days or weeks")
 
 
 def _times(toks: list[Tok], i: int, s: _Sched) -> int:
     count = _int(toks[i])
     per, unit = _at(toks, i + 2), _at(toks, i + 3)
+    if s.period is not None and _after_period(toks, i):  # 每天2次: a frequency, not a total
+        if count is None or s.period % count:
+            raise ambiguous("that frequency does not divide evenly: give the period instead")
+        s.period //= count
+        return 2
+    if per is not None and per.tag == "t.every" and not _is(unit, "n.unit"):  # 2 times every 3 days
+        raise ambiguous("say how often it repeats and, apart, how many times in total")
     if per is not None and per.tag in ("d.a", "t.every") and _is(unit, "n.unit"):
         seconds = int(unit.value)  # type: ignore[union-attr, arg-type]
         if count is None or seconds % count:
@@ -159,6 +171,13 @@ def _times(toks: list[Tok], i: int, s: _Sched) -> int:
             raise ambiguous("that frequency does not divide evenly: give the period instead")
         return _set(s, "period", seconds // count, 3)
     return _set(s, "count", count, 2)
+
+
+def _after_period(toks: list[Tok], i: int) -> bool:
+    """Whether the count toks[i] (N次) directly follows what set the period (每天, 每2天)."""
+    before, times = _at(toks, i - 1), _at(toks, i + 1)
+    chinese = times is not None and times.text == "次"
+    return chinese and before is not None and before.tag in ("t.period", "n.unit")
 
 
 def _duration(toks: list[Tok], i: int, s: _Sched) -> int:
@@ -301,6 +320,10 @@ def _postfix_condition(toks: list[Tok], i: int) -> Cond | None:
 def _op(anchor: Tok, after: Tok | None) -> str:
     post = after.tag if after is not None else ""
     if post in ("o.above", "o.below"):
+        up = {"o.gt": True, "o.ge": True, "o.lt": False, "o.le": False}.get(anchor.tag)
+        if up is not None and up != (post == "o.above"):  # "低于2000以上", "涨到2000以下"
+            raise ambiguous(f"'{anchor.text}' and '{after.text}' point opposite ways: "  # type: ignore[union-attr]
+                            "say below or above once")  # fmt: skip
         return ">" if post == "o.above" else "<"
     if anchor.tag == "o.move":
         raise ambiguous(

@@ -235,6 +235,9 @@ def query(toks: list[Tok], kind: str) -> list[Step]:
     if kind != "price" and amounts:  # "LP 1 ETH into ETH/USDT" is not a question about pools
         tok, after = amounts[0]
         raise ambiguous(f"say what to do with {tok.text} {after.text}, such as 'swap' or 'add'")
+    share = next((t for t in toks if t.tag in ("frac", "pct")), None)
+    if share is not None:  # "leave half my liquidity in the pool" asks nothing
+        raise ambiguous(f"say what to do with '{share.text}': swap, supply, withdraw, remove…")
     symbols = _symbols(toks) if kind not in ("position", "proposals") else []
     if kind == "pools":
         symbols = []

@@ -116,11 +116,24 @@ def _parse(text: object) -> dict[str, Any]:
     # traditional characters read as simplified; a launched token's name keeps what was typed
     toks = others.protect_launch(lex(norm.translate(zh.TRADITIONAL)), norm)
     _refuse_unsupported(toks)
-    toks, schedule = take_schedule([t for t in toks if t.tag != "f"])
+    said = [t for t in toks if t.tag != "f"]
+    toks, schedule = take_schedule(said)
     steps = _build(_groups(toks))
+    if schedule is not None and len(steps) > 1 and _said_late(said, toks):
+        raise ambiguous(
+            "say which steps repeat: put the schedule first to repeat them all, such as "
+            "'every day, swap 10 USDC for ETH and supply it'"
+        )
     if len(steps) > canon.MAX_STEPS:
         raise invalid(f"more than {canon.MAX_STEPS} steps: split the instruction up")
     return {"steps": [_encode(s) for s in steps], "schedule": schedule}
+
+
+def _said_late(said: list[Tok], kept: list[Tok]) -> bool:
+    """Whether any of the schedule's words (in `said`, not `kept`) come after the first verb."""
+    first = next((t.start for t in kept if is_verb(t)), None)
+    ids = {id(t) for t in kept}
+    return first is not None and any(id(t) not in ids and t.start > first for t in said)
 
 
 def _refuse_unsupported(toks: list[Tok]) -> None:

@@ -75,7 +75,10 @@ def places(rs: list[Role]) -> set[str]:
 # ---- references -------------------------------------------------------------
 
 
-_PLURAL = frozenset({"them", "those", "these", "它们", "这些", "那些", "all of them"})
+_PLURAL = frozenset({
+    "them", "those", "these", "all of them",
+    "它们", "这些", "那些", "把它们", "将它们", "把这些", "把那些",
+})  # fmt: skip
 
 
 def _text(np: NP) -> str:
