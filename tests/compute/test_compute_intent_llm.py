@@ -196,6 +196,24 @@ def test_hybrid_asks_the_model_only_for_ambiguous_refusals(fake_env):
     assert [user_text(s) for s in fake.chat_requests()] == ["100 usdc -> eth"]
 
 
+SETTLED = [
+    "did i swap 1 ETH for USDC?",  # a question
+    "swap 1 ETH for USDC, actually swap 2 ETH for DAI",  # a correction
+    "swap almost all my ETH for USDC",  # not an amount
+    "send 100 USDC worth of ETH to bob",  # a unit that is not the token
+    "swap 1 ETH for USDC and supply it if ETH is above 3000",  # unclear scope
+]
+
+
+def test_hybrid_never_asks_the_model_to_reread_what_the_embedded_parser_settled(fake_env):
+    fake = FakeOpenAI(answer(SWAP))  # a model that would happily turn any of them into a swap
+    with fake.running() as url:
+        fake_env(url)
+        results = [parsers.parse_hybrid(text) for text in SETTLED]
+    assert fake.requests == []
+    assert [r["error"]["kind"] for r in results] == ["ambiguous"] * len(SETTLED)
+
+
 def test_hybrid_keeps_the_embedded_refusal_when_the_model_guesses_or_is_down(fake_env):
     guessed = {"steps": [dict(SWAP["steps"][0], amount={"value": "1"})], "schedule": None}
     with FakeOpenAI(answer(guessed)).running() as url:

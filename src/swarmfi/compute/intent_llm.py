@@ -19,8 +19,10 @@ parsed the text, and when it refused as `invalid` (bad checksum, zero amount: th
 text is wrong, a model must not "fix" it) or `unsupported` (it recognised a
 request swarmfi does not do: bridging, leverage…). Only an `ambiguous` refusal —
 which is also how the embedded parser says it could not read a phrasing — goes to
-the model; if the model gives no valid, grounded intent (or cannot be reached),
-the embedded refusal stands.
+the model, and not even that when it is settled: the embedded parser read the text
+and found a question, a correction, a negation or an unclear scope, which a model
+must not turn into an order. If the model gives no valid, grounded intent (or
+cannot be reached), the embedded refusal stands.
 
 Prompts holding an address (or the user's balances) are sensitive: the router
 keeps them on local or TEE providers. Provider configuration for `swarmfi parse

@@ -45,11 +45,12 @@ def parse_llm(text: str) -> dict[str, Any]:
 
 
 def parse_hybrid(text: str) -> dict[str, Any]:
-    """The "hybrid" backend: embedded first, the model only for its `ambiguous` refusals."""
-    from swarmfi.intent.parsers import get_parser
+    """The "hybrid" backend: embedded first, the model only for its `ambiguous` refusals
+    that are not settled (a question, a correction, an unclear scope stay refused)."""
+    from swarmfi.intent.parser import parse_settled
 
-    embedded = get_parser("embedded")(text)
-    if not escalates(embedded):
+    embedded, settled = parse_settled(text)
+    if settled or not escalates(embedded):
         return embedded
     try:
         answer = default_parser().parse_sync(text)

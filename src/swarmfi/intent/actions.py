@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from swarmfi.intent import canon, tokens
-from swarmfi.intent.grammar import NP, Item, ambiguous, invalid
+from swarmfi.intent.grammar import NP, Item, ambiguous, invalid, unclear
 from swarmfi.intent.lexer import Tok
 from swarmfi.intent.refs import Role, is_place, resolve, roles
 
@@ -143,7 +143,7 @@ def transfer(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step, set
     if recipient is None:
         raise ambiguous("say who receives it: an 0x address or an address-book name")
     if "fraction" in amount and phrase.nouns & {"n.debt", "n.position"}:
-        raise ambiguous(f"a share to send is a share of your {token} balance: say an amount")
+        raise unclear(f"a share to send is a share of your {token} balance: say an amount")
     step = {"action": "transfer", "token": token, "amount": amount, "to": recipient}
     return step, _used(what) | {rec_index}
 
@@ -265,7 +265,7 @@ def _share_base(action: str, phrase: NP, nps: list[NP], token: str, share: Decim
         or (action == "repay" and share < 1 and phrase.my and "n.debt" not in phrase.nouns)
     )
     if other:
-        raise ambiguous(
+        raise unclear(
             f"a share to {action} is a share of {_BASES[action]}: say an amount, or name "
             f"the base, such as 'half my {token} debt'"
         )

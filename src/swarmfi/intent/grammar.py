@@ -15,15 +15,25 @@ from swarmfi.intent.lexer import Tok
 
 
 class Refuse(Exception):
-    """Raised inside the grammar; becomes {"error": {"kind", "message"}}."""
+    """Raised inside the grammar; becomes {"error": {"kind", "message"}}.
 
-    def __init__(self, kind: str, message: str) -> None:
+    `settled`: the parser read the text and found it is not a plain instruction (a
+    question, a correction, a negation, an unclear scope); no model may reinterpret it.
+    """
+
+    def __init__(self, kind: str, message: str, settled: bool = False) -> None:
         super().__init__(message)
-        self.kind, self.message = kind, message
+        self.kind, self.message, self.settled = kind, message, settled
 
 
 def ambiguous(message: str) -> Refuse:
     return Refuse("ambiguous", message)
+
+
+def unclear(message: str) -> Refuse:
+    """An ambiguous refusal that stands: the text was read, and it is unclear or is not
+    an instruction, so a model must not be asked to guess what it meant."""
+    return Refuse("ambiguous", message, settled=True)
 
 
 def invalid(message: str) -> Refuse:

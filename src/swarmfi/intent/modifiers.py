@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from swarmfi.intent import tokens
-from swarmfi.intent.grammar import ambiguous, invalid, is_cjk_token
+from swarmfi.intent.grammar import ambiguous, invalid, is_cjk_token, unclear
 from swarmfi.intent.lexer import Tok
 
 # ---- slippage ---------------------------------------------------------------
@@ -322,7 +322,7 @@ def _op(anchor: Tok, after: Tok | None) -> str:
     if post in ("o.above", "o.below"):
         up = {"o.gt": True, "o.ge": True, "o.lt": False, "o.le": False}.get(anchor.tag)
         if up is not None and up != (post == "o.above"):  # "低于2000以上", "涨到2000以下"
-            raise ambiguous(f"'{anchor.text}' and '{after.text}' point opposite ways: "  # type: ignore[union-attr]
+            raise unclear(f"'{anchor.text}' and '{after.text}' point opposite ways: "  # type: ignore[union-attr]
                             "say below or above once")  # fmt: skip
         return ">" if post == "o.above" else "<"
     if anchor.tag == "o.move":

@@ -6,7 +6,7 @@ import itertools
 from decimal import Decimal
 
 from swarmfi.intent import tokens
-from swarmfi.intent.grammar import ambiguous, invalid, is_cjk_token
+from swarmfi.intent.grammar import ambiguous, invalid, is_cjk_token, unclear
 from swarmfi.intent.lexer import Tok
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs ~20 ms
@@ -166,7 +166,7 @@ def vote(toks: list[Tok]) -> tuple[Step, set[int]]:
             used.add(i)
             said += 1
     if said > 1:  # "vote against proposal 2. no, for!"
-        raise ambiguous("say how to vote once: for, against or abstain")
+        raise unclear("say how to vote once: for, against or abstain")
     numbers = [i for i, t in enumerate(toks) if t.tag == "num"]
     hashed = any(toks[i].text[:1] == "#" for i in numbers)
     named = hashed or any(t.tag == "n.proposal" for t in toks)

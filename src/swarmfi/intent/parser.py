@@ -27,6 +27,7 @@ from swarmfi.intent.grammar import (
     invalid,
     is_verb,
     split_segments,
+    unclear,
 )
 from swarmfi.intent.lexer import Tok, lex
 from swarmfi.intent.modifiers import Cond, take_conditions, take_schedule, take_slippage
@@ -84,13 +85,21 @@ _APOSTROPHES = str.maketrans("‘’`´", "'" * 4)  # typed by phones: don’t
 
 def parse_canonical(text: object) -> dict[str, Any]:
     """Text -> canonical JSON dict; never raises (a failure of ours is a refusal)."""
+    return parse_settled(text)[0]
+
+
+def parse_settled(text: object) -> tuple[dict[str, Any], bool]:
+    """`parse_canonical`, and whether its refusal is settled: the text was read and is
+    not a plain instruction, so no other parser (a model) may be asked to guess it."""
     try:
-        return parse_strict(text)
+        return _parse(text), False
+    except Refuse as refusal:
+        return {"error": {"kind": refusal.kind, "message": refusal.message}}, refusal.settled
     except Exception as exc:  # fail closed: an internal error must not become an action
         message = (
             f"the embedded parser failed on this text ({type(exc).__name__}); please report it"
         )
-        return {"error": {"kind": "invalid", "message": message}}
+        return {"error": {"kind": "invalid", "message": message}}, True
 
 
 def parse_strict(text: object) -> dict[str, Any]:
@@ -109,7 +118,7 @@ def _parse(text: object) -> dict[str, Any]:
     norm = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     odd = _ODD_NUMBER.search(norm)
     if odd:  # "1,00" or "1.000,50": a decimal comma would be read as something else
-        raise ambiguous(
+        raise unclear(
             f"'{odd.group()}' is not a number swarmfi reads: use a point for decimals and "
             "commas only between thousands, such as 1000.5 or 1,000.5"
         )
@@ -120,7 +129,7 @@ def _parse(text: object) -> dict[str, Any]:
     toks, schedule = take_schedule(said)
     steps = _build(_groups(toks))
     if schedule is not None and len(steps) > 1 and _said_late(said, toks):
-        raise ambiguous(
+        raise unclear(
             "say which steps repeat: put the schedule first to repeat them all, such as "
             "'every day, swap 10 USDC for ETH and supply it'"
         )
@@ -145,7 +154,7 @@ def _refuse_unsupported(toks: list[Tok]) -> None:
             raise Refuse("unsupported", message)
     for tag, message in _NOT_AN_ORDER.items():
         if tag in present:
-            raise ambiguous(message)
+            raise unclear(message)
 
 
 # ---- grouping clauses into steps ---------------------------------------------------
@@ -199,14 +208,14 @@ def _scope(state: _State, sentence: int, lead: list[Any], trail: list[Any], acts
     """Refuse a condition whose steps are not plain: one that would run on into another
     sentence, or one said after several steps or after the second of them."""
     if state.leading and acts and sentence != state.sentence:
-        raise ambiguous(
+        raise unclear(
             "a condition covers the steps of its own sentence only: repeat it for the "
             "next sentence, or join the steps in one sentence"
         )
     if lead:
         state.sentence = sentence
     if trail and (len(state.groups) > 1 or (state.groups and acts)):
-        raise ambiguous(
+        raise unclear(
             "say which steps the condition is for: put it first to cover every step, such "
             "as 'if ETH drops below 2000, swap 1 ETH for USDC and supply it'"
         )

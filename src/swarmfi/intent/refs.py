@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from swarmfi.intent import tokens
 from swarmfi.intent.canon import fmt_decimal
-from swarmfi.intent.grammar import NP, Item, ambiguous, invalid
+from swarmfi.intent.grammar import NP, Item, ambiguous, invalid, unclear
 from swarmfi.intent.lexer import Tok
 
 TYPE_CHECKING = False  # not `typing.TYPE_CHECKING`: importing typing costs ~20 ms
@@ -100,7 +100,7 @@ def reference(np: NP, prior: list[dict[str, Any]]) -> int | None:
     if np.ref:
         plural = any(t.tag == "r.it" and t.text.lower() in _PLURAL for t in np.toks)
         if plural and np.token is None and sum(1 for p in prior if tokens.produced(p)) > 1:
-            raise ambiguous("'them' could mean the output of more than one step: name the tokens")
+            raise unclear("'them' could mean the output of more than one step: name the tokens")
         found = _producer(prior, np.token)
         if found is None:
             what = f"'{np.token}'" if np.token else "it"
@@ -121,7 +121,7 @@ def reference(np: NP, prior: list[dict[str, Any]]) -> int | None:
 def resolve(np: NP, prior: list[dict[str, Any]]) -> tuple[str | None, dict[str, Any] | None]:
     """(token, canonical amount) of a phrase; amount None when no quantity was given."""
     if np.worth and np.unit_token not in (None, np.token):  # "send 100 USDC worth of ETH"
-        raise ambiguous(
+        raise unclear(
             f"an amount of {np.token} given in {np.unit_token} is understood only when buying "
             f"{np.token}: say how much {np.token}, or a dollar amount such as '$100 of {np.token}'"
         )
