@@ -187,14 +187,22 @@ def test_without_advance_it_waits_for_new_blocks(market, chain, store):
     store.add(intent(swap_step(), every=60, times=None), "each minute", OWNER, 31337, T0)
     runner = Runner(market, onchain=False)  # so only advance_time below makes blocks
 
+    async def calls(n: int) -> int:
+        """Wait (on a slow machine too) until the runner was called n times."""
+        for _ in range(2_000):
+            if len(runner.calls) >= n:
+                break
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)  # and a few polls more, in which nothing else may come
+        return len(runner.calls)
+
     async def scenario() -> tuple[int, int]:
         task = asyncio.create_task(watch(chain, store, runner, blocks=3, poll=0.01))
-        await asyncio.sleep(0.1)
-        start = len(runner.calls)  # the first block only: no new block came
-        for _ in range(2):
+        start = await calls(1)  # the first block only: no new block came
+        for n in (2, 3):
             await advance_time(chain, 60)
-            await asyncio.sleep(0.05)
-        summary = await asyncio.wait_for(task, 5)
+            await calls(n)
+        summary = await asyncio.wait_for(task, 30)
         return start, summary.checks
 
     start, checks = asyncio.run(scenario())
