@@ -3,10 +3,13 @@
 Deterministic, no network, no model. `parse_canonical(text)` never raises: it
 returns SCHEMA.md's JSON, either {"steps", "schedule"} or {"error": {...}}.
 
-Pipeline: NFKC -> `lexer.lex` (tagged tokens) -> launch names protected ->
-unsupported requests refused -> schedule cut out -> clauses split at "then"/
-punctuation/"and"+verb -> per clause: slippage and conditions cut out, serial
-verbs split -> each clause built by `actions`/`others` -> leftovers refused.
+Pipeline: NFKC (traditional characters read as simplified) -> `lexer.lex` (tagged
+tokens) -> launch names protected -> unsupported requests refused, and what is not a
+plain order (a question, a correction, a negation, an approximate amount) refused as
+settled -> schedule cut out -> clauses split at "then"/punctuation/"and"+verb -> per
+clause: slippage and conditions cut out (their scope checked), serial verbs split ->
+each clause built by `actions`/`others` -> leftovers, including any word not read,
+refused. It fails closed: what it cannot place is a refusal, never ignored.
 """
 
 from __future__ import annotations
