@@ -42,6 +42,12 @@ def swap(items: list[Item], verb: Tok, mode: str, prior: list[Step]) -> tuple[St
     """swap / exchange / convert / sell (mode "sell") / buy (mode "buy") / spend."""
     rs = roles(items, verb)
     src, dst = _swap_roles(rs, mode, items.index(verb))
+    if src is not None and src.np.nouns & _POSITIONS:  # "swap half my supplied ETH"
+        raise unclear("a swap spends from your wallet, not from a lending position: "
+                      "withdraw it first, or say an amount")  # fmt: skip
+    if dst is not None and dst.np.token == "AAVE" and (dst.role == "on" or mode == "spend"):
+        raise unclear("'in Aave' could mean the AAVE token or the lending market: say "
+                      "'for AAVE', or 'supply'")  # fmt: skip
     if src is not None and dst is not None and src.np.worth and not dst.np.has_token:
         dst = None
     if dst is not None and dst.np.worth and dst.np.unit_token is not None:
@@ -142,8 +148,9 @@ def transfer(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step, set
         raise ambiguous(f"say how much {token} to send")
     if recipient is None:
         raise ambiguous("say who receives it: an 0x address or an address-book name")
-    if "fraction" in amount and phrase.nouns & {"n.debt", "n.position"}:
-        raise unclear(f"a share to send is a share of your {token} balance: say an amount")
+    if phrase.nouns & _POSITIONS:
+        raise unclear(f"a transfer sends {token} from your wallet, not from a lending "
+                      "position: withdraw it first, or say an amount")  # fmt: skip
     step = {"action": "transfer", "token": token, "amount": amount, "to": recipient}
     return step, _used(what) | {rec_index}
 
@@ -151,6 +158,11 @@ def transfer(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step, set
 def _recipient(items: list[Item], rs: list[Role]) -> tuple[str | None, int]:
     for k, item in enumerate(items):
         prev = items[k - 1] if k else None
+        if isinstance(item, Tok) and item.tag == "addr" and isinstance(prev, Tok) and (
+            prev.tag == "p.from"
+        ):
+            raise unclear("swarmfi sends from your own account only: leave out 'from' and "
+                          "the address")  # fmt: skip
         marked = isinstance(prev, Tok) and prev.tag in ("p.to", "p.give")
         if isinstance(item, Tok) and item.tag == "addr":
             return _address(item.text), k
@@ -254,12 +266,16 @@ _BASES = {"supply": "your wallet balance", "withdraw": "what you supplied",
           "borrow": "what you can borrow", "repay": "your debt"}  # fmt: skip
 
 
+_POSITIONS = frozenset({"n.supplied", "n.position", "n.debt"})
+
+
 def _share_base(action: str, phrase: NP, nps: list[NP], token: str, share: Decimal) -> None:
     """Refuse a share whose words name another base than the action's (SCHEMA.md):
     "repay 50% of my USDC" could be of the wallet or of the debt."""
     wallet = any(_names_wallet(np) for np in nps)
     other = (
         (action in ("withdraw", "borrow", "repay") and wallet)
+        or (action != "withdraw" and "n.supplied" in phrase.nouns)
         or (action == "borrow" and "n.position" in phrase.nouns)
         or (action == "supply" and phrase.nouns & {"n.debt", "n.position"})
         or (action == "repay" and share < 1 and phrase.my and "n.debt" not in phrase.nouns)

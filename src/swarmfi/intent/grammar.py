@@ -45,7 +45,7 @@ def invalid(message: str) -> Refuse:
 QUANTITY = frozenset({"num", "usd", "pct", "frac", "badfrac", "q.all", "q.some"})
 TOKENISH = frozenset({"tok", "pair", "r.it"})
 NOUNS = frozenset({"n.token", "n.balance", "n.debt", "n.pool", "n.liquidity", "n.lending",
-                   "n.venue", "n.vague", "n.position"})  # fmt: skip
+                   "n.venue", "n.vague", "n.position", "n.supplied"})  # fmt: skip
 DETERMINERS = frozenset({"d.my", "d.the", "d.a", "d.worth"})
 
 
@@ -117,9 +117,10 @@ def _merge_in(items: list[Item]) -> list[Item]:
             and isinstance(owner, NP)
             and isinstance(out[-1], Tok)
             and out[-1].text.lower() == "in"
-            and owner.has_qty
+            and owner.kind == "fraction"  # "half of my debt in DAI"; "1000 in ETH" is unclear
             and not owner.has_token
             and item.token is not None
+            and item.token != "AAVE"  # "deposit half in aave": the lending market, or the token?
             and not item.has_qty
         ):
             out.pop()

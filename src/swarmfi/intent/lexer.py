@@ -262,8 +262,8 @@ def _fractions_of_one(toks: list[Tok]) -> list[Tok]:
             value = whole.value + tok.value  # type: ignore[operator]
             out[-2:] = [Tok("num", f"{whole.text} and {tok.text}", whole.start, tok.end, value)]
             continue
-        if tok.tag == "frac" and tok.text.lower() == "a half" and after == "tok":
-            out.append(Tok("num", tok.text, tok.start, tok.end, tok.value))  # "a half ETH"
+        if tok.tag == "frac" and tok.text.lower().startswith(("a ", "one ")) and after == "tok":
+            out.append(Tok("num", tok.text, tok.start, tok.end, tok.value))  # "a quarter ETH"
             continue
         out.append(tok)
     return out
@@ -426,6 +426,22 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         if tok.tag == "v.supply" and tok.text.lower() == "supply" and noun_before:
             tok.tag = "n.supply"
         after = toks[i + 1].tag if i + 1 < len(toks) else None
+        if tok.tag in _TURNED and after == "d.my" and _to_me(tok, toks[i + 1]):
+            tok.tag = "x.turn"  # "lend me 100 USDC" is a borrow: never read as a supply
+        if tok.text == "了" and prev is not None and prev.tag in _VERB_TAGS and after in (
+            "num", "usd", "tok", "q.all", "frac", "pct"
+        ):
+            tok.tag = "x.past"  # 我给老王转了100 USDC: a report, not an order
+        if tok.tag == "f" and tok.text == "来" and prev is not None and prev.tag == "num" and (
+            prev.end == tok.start
+        ):
+            tok.tag = "x.approx"  # 10来个: ten-odd
+        if tok.tag == "v.supply" and prev is not None and prev.tag == "tok" and (
+            after in (None, "punct", "c.and", "c.then")
+        ):
+            tok.tag = "n.supplied"  # "withdraw all my USDC supply", 取出全部USDC存款: a noun
+        if tok.tag == "n.max" and _bounds_amount(toks, i):
+            tok.tag = "x.bound"  # "borrow up to 1000 USDC", "100 USDC max", "最高100 USDC"
         if prev is None and tok.text.lower() == "lp" and after in _AMOUNT_TAGS:
             tok.tag = "v.addliq"  # "LP 1 ETH into ETH/USDT": the verb
         if tok.text == "还" and tok.tag == "v.repay" and after is not None and (
@@ -445,8 +461,31 @@ def _retag(toks: list[Tok]) -> list[Tok]:
 
 
 _CLASSIFIERS = ("个", "种", "款", "只", "项")
+_TURNED = frozenset({"v.supply", "v.sell", "v.swap", "v.repay", "v.payoff", "v.withdraw",
+                     "v.borrow", "v.put", "v.remove"})  # fmt: skip
+_ME = frozenset({"me", "us"})
+_TO_ME_ZH = frozenset({"借给", "卖", "卖给", "还给", "出借"})  # 我 after other verbs is "my"
+_VERB_TAGS = frozenset({"v.swap", "v.buy", "v.sell", "v.spend", "v.send", "v.wrap", "v.unwrap",
+                        "v.supply", "v.withdraw", "v.borrow", "v.repay", "v.payoff", "v.put",
+                        "v.addliq", "v.remove", "v.removeliq", "v.launch", "v.vote"})  # fmt: skip
 _AMOUNT_TAGS = frozenset({"num", "usd", "pct", "frac", "q.all"})
 _PAY_WORDS = frozenset({"支付", "付", "付款", "pay"})
+
+
+def _to_me(verb: Tok, me: Tok) -> bool:
+    if me.text.isascii():
+        return me.text.lower() in _ME
+    return verb.text in _TO_ME_ZH and me.text in ("我", "我们")
+
+
+def _bounds_amount(toks: list[Tok], i: int) -> bool:
+    """A max/up-to word on an amount ("up to 1000 USDC", "100 USDC max"), not on slippage."""
+    near = [t.tag for t in toks[max(0, i - 2) : i + 3]]
+    if "n.slippage" in near or "pct" in near:
+        return False
+    after = toks[i + 1].tag if i + 1 < len(toks) else None
+    before = toks[i - 1].tag if i else None
+    return after in ("num", "usd") or before == "tok"
 
 
 def _paying(toks: list[Tok], i: int) -> bool:

@@ -353,6 +353,9 @@ def _cond_data(subject: list[Tok], op: str, value_tok: Tok) -> dict[str, object]
         raise ambiguous("a condition names two tokens: give one")
     token = symbols[0] if symbols else None
     metric = _metric(tags)
+    if metric == "price" and tags & _HOLDINGS:  # "if my ETH drops below 1": a balance
+        raise unclear("a condition is on a price, a rate or the health factor, not on what "
+                      "you hold: say 'if ETH drops below 2000'")  # fmt: skip
     value = value_tok.value
     assert isinstance(value, Decimal)
     _check_value(metric, value_tok, value)
@@ -360,6 +363,9 @@ def _cond_data(subject: list[Tok], op: str, value_tok: Tok) -> dict[str, object]
         raise ambiguous(f"say which token's {metric.replace('_', ' ')} the condition is about")
     return {"metric": metric, "token": None if metric == "health_factor" else token,
             "op": op, "value": value}  # fmt: skip
+
+
+_HOLDINGS = frozenset({"d.my", "n.balance", "n.supplied", "n.debt", "n.position", "q.all"})
 
 
 def _symbol(tok: Tok) -> str:

@@ -81,8 +81,14 @@ _NOT_AN_ORDER = {
     "x.fix": "a correction inside an instruction is not read: send the corrected "
     "instruction on its own",
     "x.rest": "'the rest' is not an amount swarmfi works out: say how much",
-    "x.approx": "say an exact amount: 'almost', 'two or three' and the like are not amounts",
+    "x.approx": "say an exact amount: 'almost', 'about', 'two or three' and the like are "
+    "not amounts",
+    "x.or": "'or' leaves the choice open: say one",
+    "x.bound": "an upper bound is not an amount: say the exact amount",
+    "x.turn": "say it from your side, such as 'borrow 100 USDC' or 'swap 1 ETH for USDC'",
+    "x.past": "this reads as something already done, not an instruction: say what to do",
 }
+_SCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉")
 _APOSTROPHES = str.maketrans("‘’`´", "'" * 4)  # typed by phones: don’t
 
 
@@ -118,6 +124,8 @@ def _parse(text: object) -> dict[str, Any]:
         raise invalid("the instruction is empty: say what to do, such as 'swap 1 ETH for USDC'")
     if len(text) > MAX_CHARS:
         raise invalid(f"the instruction is longer than {MAX_CHARS} characters: split it up")
+    if any(c in _SCRIPTS for c in text):
+        raise unclear("write numbers with plain digits: superscripts and subscripts are not read")
     norm = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
     odd = _ODD_NUMBER.search(norm)
     if odd:  # "1,00" or "1.000,50": a decimal comma would be read as something else
@@ -130,6 +138,8 @@ def _parse(text: object) -> dict[str, Any]:
     _refuse_unsupported(toks)
     said = [t for t in toks if t.tag != "f"]
     toks, schedule = take_schedule(said)
+    if schedule is not None and any(t.tag == "t.total" for t in toks):
+        raise unclear("say the amount for each time it runs, not a total")
     steps = _build(_groups(toks))
     if schedule is not None and len(steps) > 1 and _said_late(said, toks):
         raise unclear(
@@ -174,13 +184,14 @@ class Group:
 
 
 class _State:
-    __slots__ = ("groups", "leading", "prefix", "sentence", "slippage")
+    __slots__ = ("groups", "leading", "prefix", "sentence", "slippage", "trailed")
 
     def __init__(self) -> None:
         self.groups: list[Group] = []
         self.leading: list[dict[str, Any]] = []
         self.prefix: list[Tok] = []
         self.sentence = 0  # the sentence the leading conditions were said in
+        self.trailed = False  # a condition came after a step: no step may follow it
         self.slippage: Decimal | None = None
 
 
@@ -189,7 +200,15 @@ def _groups(toks: list[Tok]) -> _State:
     ends = [t.start for t in toks if t.tag == "punct" and t.text in _SENTENCE_ENDS]
     for seg in split_segments(toks):
         after_then = seg[0].tag == "c.then"
+        if after_then and seg[0] is toks[0]:  # 以后把…, "afterwards swap…": later, not now
+            raise Refuse("unsupported", _UNSUPPORTED["u.time"])
         seg = seg[1:] if after_then else seg
+        if not seg:
+            continue
+        if seg[0].tag == "x.first":
+            if state.groups:  # "存入1000 DAI，先把1个ETH换成USDC": said out of order
+                raise unclear("say the steps in the order they should run")
+            seg = seg[1:]
         sentence = sum(1 for end in ends if end < seg[0].start)
         first_verb = next((i for i, t in enumerate(seg) if is_verb(t)), len(seg))
         seg, slip = take_slippage(seg)
@@ -217,11 +236,12 @@ def _scope(state: _State, sentence: int, lead: list[Any], trail: list[Any], acts
         )
     if lead:
         state.sentence = sentence
-    if trail and (len(state.groups) > 1 or (state.groups and acts)):
+    if (trail and (len(state.groups) > 1 or (state.groups and acts))) or (acts and state.trailed):
         raise unclear(
             "say which steps the condition is for: put it first to cover every step, such "
             "as 'if ETH drops below 2000, swap 1 ETH for USDC and supply it'"
         )
+    state.trailed = state.trailed or bool(trail)
 
 
 _LENDING_VERBS = frozenset({"v.supply", "v.withdraw", "v.borrow", "v.repay", "v.payoff"})
@@ -236,7 +256,20 @@ def _ellipsis(state: _State, seg: list[Tok]) -> list[Tok]:
     if verb is None or verb.tag in ("v.launch", "v.vote", "v.query"):
         return seg
     marked = any(t.tag in ("p.to", "p.for", "p.with") for t in seg)
+    if verb.tag in ("v.swap", "v.sell", "v.buy", "v.spend", "v.get") and not _named(seg):
+        return seg  # "then half to bob" after a swap is no swap into BOB
     return [verb, *seg] if marked or verb.tag in _LENDING_VERBS else seg
+
+
+def _named(seg: list[Tok]) -> bool:
+    """Every quantity is followed by its token, and every marker by a known token."""
+    for i, tok in enumerate(seg):
+        after = seg[i + 1] if i + 1 < len(seg) else None
+        if tok.tag in _QTY and (after is None or after.tag != "tok"):
+            return False
+        if tok.tag in ("p.to", "p.for") and (after is None or after.tag != "tok"):
+            return False
+    return True
 
 
 def _leading(cond: Cond, first_verb: int) -> bool:
@@ -402,6 +435,8 @@ def _special(toks: list[Tok], verb: Tok | None) -> list[Step] | None:
     if tag in ("v.vote", "s.abstain") or (
         any(t.tag.startswith("s.") for t in toks) and any(t.tag == "n.proposal" for t in toks)
     ):
+        if any(t.tag in ("w.what", "w.howmuch") for t in toks):  # "how many votes against…?"
+            return others.query(toks, "proposals")
         step, used = others.vote(toks)
         _token_leftovers(toks, used, verb)
         return [step]
@@ -450,7 +485,9 @@ def _places(items: list[Any], verb: Tok) -> set[str]:
 # Left over in a step, these make it a refusal: an amount, token or name, a word not
 # understood (English or Chinese), or a comparison outside a condition ("不到1000").
 _LOOSE = frozenset({"num", "usd", "pct", "frac", "tok", "pair", "addr", "name", "symbol",
-                    "cjk", "word", "o.lt", "o.le", "o.gt", "o.ge"})  # fmt: skip
+                    "cjk", "word", "o.lt", "o.le", "o.gt", "o.ge", "m.price", "m.rate",
+                    "m.supply", "m.borrow", "w.what", "w.howmuch", "k.if", "x.first",
+                    "t.total"})  # fmt: skip
 
 
 def _leftovers(items: list[Any], used: set[int], verb: Tok) -> None:

@@ -86,11 +86,24 @@ def _text(np: NP) -> str:
 
 
 def _producer(prior: list[dict[str, Any]], symbol: str | None) -> int | None:
-    for index in range(len(prior) - 1, -1, -1):
-        made = tokens.produced(prior[index])
-        if made and ((symbol is None and len(made) == 1) or symbol in made):
-            return index
-    return None
+    """The step whose output a reference means; refused when that is not one clear step:
+    "it" after a step that made two tokens, "the USDC" made by two steps, or an output
+    that a later step has already partly used."""
+    found = [i for i, step in enumerate(prior) if tokens.produced(step)
+             and (symbol is None or symbol in tokens.produced(step))]  # fmt: skip
+    if not found:
+        return None
+    index = found[-1]
+    made = tokens.produced(prior[index])
+    if symbol is None and len(made) > 1:
+        raise unclear(f"'it' could mean {' or '.join(made)} from step {index + 1}: name the token")
+    if symbol is not None and len(found) > 1:
+        raise unclear(f"{symbol} comes from more than one earlier step: say how much {symbol}")
+    token = symbol or made[0]
+    if any(token in tokens.spent(step) for step in prior[index + 1 :]):
+        raise unclear(f"part of the {token} from step {index + 1} is already used by a later "
+                      f"step: say how much {token}")  # fmt: skip
+    return index
 
 
 def reference(np: NP, prior: list[dict[str, Any]]) -> int | None:

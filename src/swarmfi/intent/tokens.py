@@ -52,3 +52,19 @@ def produced(step: dict[str, object]) -> tuple[str, ...]:
     if action == "remove_liquidity":
         return (str(step["token_a"]), str(step["token_b"]))
     return ()
+
+
+def spent(step: dict[str, object]) -> tuple[str, ...]:
+    """The token symbols a canonical step takes out of the wallet."""
+    action = step["action"]
+    if action == "swap":
+        return (str(step["token_in"]),)
+    if action == "wrap":
+        return ("ETH",)
+    if action == "unwrap":
+        return ("WETH",)
+    if action in ("transfer", "supply", "repay"):
+        return (str(step["token"]),)
+    if action == "add_liquidity":
+        return (str(step["token_a"]), str(step["token_b"]))
+    return ()
