@@ -225,6 +225,9 @@ def wrap(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tuple[
     phrase = _implicit(main[0] if main else None, prior) if len(main) <= 1 else None
     if phrase is None:
         raise ambiguous(f"say how much {source} to {action}, such as '{action} 1 {source}'")
+    if phrase.nouns & _POSITIONS:
+        raise unclear(f"{action} takes {source} from your wallet, not from a lending position: "
+                      "withdraw it first, or say an amount")  # fmt: skip
     token, amount = resolve(phrase, prior)
     target = "WETH" if action == "wrap" else "ETH"
     others = {r.np.token for r in rs if r not in main} - {None, target}
@@ -247,6 +250,15 @@ def lending(items: list[Item], verb: Tok, action: str, prior: list[Step]) -> tup
     used = {r.index for r in rs if _venue(r)}
     main = [r for r in rs if r.index not in used and r.role != "against"]
     used |= {r.index for r in rs if r.role == "against" and r.np.has_token}
+    if any(r.role == "against" and r.np.has_qty for r in rs):  # "borrow 100 USDC against 1 ETH"
+        raise unclear("swarmfi borrows against what you have supplied: supply the collateral "
+                      "first, such as 'supply 1 ETH, then borrow 100 USDC'")  # fmt: skip
+    if verb.tag == "v.payoff" and (
+        any(r.np.nouns & {"n.position", "n.lending", "n.supplied"} for r in rs)
+        or (verb.text.lower() in _CLOSE and any(r.np.kind == "value" for r in rs))
+    ):
+        raise unclear(f"'{verb.text}' could mean repaying or withdrawing: say 'repay' or "
+                      "'withdraw' and how much")  # fmt: skip
     phrase = _implicit(main[0] if len(main) == 1 else None, prior) if len(main) <= 1 else None
     if phrase is None:
         raise ambiguous(f"say how much of which token to {_VERBS[action]}")
@@ -295,6 +307,7 @@ def _names_wallet(np: NP) -> bool:
     )
 
 
+_CLOSE = frozenset({"close out", "clear", "settle"})
 _VERBS = {"supply": "supply", "withdraw": "withdraw", "borrow": "borrow", "repay": "repay"}
 
 
@@ -316,10 +329,17 @@ def add_liquidity(items: list[Item], verb: Tok, prior: list[Step]) -> tuple[Step
     phrase = _implicit(qty[0] if qty else None, prior) if len(qty) <= 1 else None
     if phrase is None:
         raise ambiguous("give the amount of one token; the other follows the pool ratio")
+    if phrase.nouns & _POSITIONS:
+        raise unclear("liquidity is added from your wallet, not from a lending position: "
+                      "withdraw it first, or say an amount")  # fmt: skip
     token, amount = resolve(phrase, prior)
     if token is None or amount is None:
         raise ambiguous("say how much of which token to add")
     pair = pair or _pair_from_tokens(rs, token)
+    named = verb.tag == "v.addliq" or any(r.np.nouns & {"n.pool", "n.liquidity"} for r in rs)
+    if not named and any(s not in tokens.KNOWN for s in pair):  # "send 10 USDC to bob-usdc"
+        raise unclear(f"'{pair[0]}/{pair[1]}' is not a pool swarmfi knows: say 'the "
+                      "ETH/USDC pool', or an address to send to")  # fmt: skip
     if token not in pair:
         raise ambiguous(f"{token} is not in the {pair[0]}/{pair[1]} pool: name the pool")
     other = pair[1] if token == pair[0] else pair[0]

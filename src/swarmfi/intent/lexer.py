@@ -323,7 +323,8 @@ def _number_words(toks: list[Tok]) -> list[Tok]:
             j += 1
         words = [t.text.lower() for t in toks[i:j] if t.text != "-"]
         value = numbers.en_words(words)
-        out.append(Tok("num", " ".join(words), toks[i].start, toks[j - 1].end, value))
+        tag = "num" if value is not None else "x.number"  # "two fifty": no one number
+        out.append(Tok(tag, " ".join(words), toks[i].start, toks[j - 1].end, value))
         i = j
     return out
 
@@ -428,7 +429,7 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         after = toks[i + 1].tag if i + 1 < len(toks) else None
         if tok.tag in _TURNED and after == "d.my" and _to_me(tok, toks[i + 1]):
             tok.tag = "x.turn"  # "lend me 100 USDC" is a borrow: never read as a supply
-        if tok.text == "了" and prev is not None and prev.tag in _VERB_TAGS and after in (
+        if tok.text in ("了", "过") and _after_verb(toks, i) and after in (
             "num", "usd", "tok", "q.all", "frac", "pct"
         ):
             tok.tag = "x.past"  # 我给老王转了100 USDC: a report, not an order
@@ -440,6 +441,8 @@ def _retag(toks: list[Tok]) -> list[Tok]:
             after in (None, "punct", "c.and", "c.then")
         ):
             tok.tag = "n.supplied"  # "withdraw all my USDC supply", 取出全部USDC存款: a noun
+        if tok.tag == "tok" and tok.value == "AAVE" and after in _POSITION_TAGS:
+            tok.tag = "x.aave"  # "withdraw half my aave supply", "pay off my aave loan"
         if tok.tag == "n.max" and _bounds_amount(toks, i):
             tok.tag = "x.bound"  # "borrow up to 1000 USDC", "100 USDC max", "最高100 USDC"
         if prev is None and tok.text.lower() == "lp" and after in _AMOUNT_TAGS:
@@ -464,12 +467,22 @@ _CLASSIFIERS = ("个", "种", "款", "只", "项")
 _TURNED = frozenset({"v.supply", "v.sell", "v.swap", "v.repay", "v.payoff", "v.withdraw",
                      "v.borrow", "v.put", "v.remove"})  # fmt: skip
 _ME = frozenset({"me", "us"})
+_POSITION_TAGS = frozenset({"n.supplied", "n.debt", "v.supply"})
 _TO_ME_ZH = frozenset({"借给", "卖", "卖给", "还给", "出借"})  # 我 after other verbs is "my"
 _VERB_TAGS = frozenset({"v.swap", "v.buy", "v.sell", "v.spend", "v.send", "v.wrap", "v.unwrap",
                         "v.supply", "v.withdraw", "v.borrow", "v.repay", "v.payoff", "v.put",
                         "v.addliq", "v.remove", "v.removeliq", "v.launch", "v.vote"})  # fmt: skip
 _AMOUNT_TAGS = frozenset({"num", "usd", "pct", "frac", "q.all"})
 _PAY_WORDS = frozenset({"支付", "付", "付款", "pay"})
+
+
+def _after_verb(toks: list[Tok], i: int) -> bool:
+    """toks[i] right after a verb, or after the marker a verb phrase carries (换成)."""
+    prev = toks[i - 1] if i else None
+    if prev is None or prev.end != toks[i].start:
+        return False
+    verb = toks[i - 2] if prev.tag == "p.to" and i >= 2 and toks[i - 2].text == prev.text else prev
+    return verb.tag in _VERB_TAGS
 
 
 def _to_me(verb: Tok, me: Tok) -> bool:

@@ -43,17 +43,30 @@ def digits(text: str, suffix: str = "") -> Decimal:
 
 
 def en_words(words: list[str]) -> Decimal | None:
-    """English number words ("one thousand two hundred", "twenty-five") -> Decimal."""
-    total, current, seen = 0, 0, False
+    """English number words ("one thousand two hundred", "twenty-five") -> Decimal; None
+    for what is no single number: "two fifty", "one and two", "nineteen ninety"."""
+    total, current, seen, last, joined, bare, scale = 0, 0, False, "", False, False, 0
     for word in words:
         if word in EN_UNITS:
-            current, seen = current + EN_UNITS[word], True
+            kind = "tens" if EN_UNITS[word] >= 20 else ("teen" if EN_UNITS[word] >= 10 else "unit")
+            if last in ("unit", "teen") or (last == "tens" and kind != "unit"):
+                return None  # "two fifty", "nineteen ninety", "twenty thirty"
+            bare = bare or (last == "scale" and not joined and scale >= 10**6)
+            current, seen, last, joined = current + EN_UNITS[word], True, kind, False
         elif word == "hundred":
-            current, seen = (current or 1) * 100, True
+            if last not in ("unit", "teen", "tens", ""):
+                return None
+            current, seen, last, bare = (current or 1) * 100, True, "hundred", False
         elif word in EN_SCALES:
-            total, current, seen = total + (current or 1) * EN_SCALES[word], 0, True
-        elif word != "and":
+            scale = EN_SCALES[word]
+            total, current, seen, last = total + (current or 1) * scale, 0, True, "scale"
+            bare = False
+        elif word == "and" and last in ("hundred", "scale"):
+            joined = True  # "two hundred and five"
+        else:
             return None
+    if bare:
+        return None  # "a million two": 1,000,002 or 1.2 million?
     return Decimal(total + current) if seen else None
 
 

@@ -100,6 +100,9 @@ def launch(toks: list[Tok]) -> tuple[Step, set[int]]:
     if not symbol.isalnum() or len(symbol) > 12:
         raise invalid(f"'{toks[symbols[0]].text}' is not a token symbol: use letters and digits")
     used = set(names + symbols)
+    words = sum(1 for t in toks if t.tag in ("n.supply", "n.fdv"))
+    if words > sum(1 for t in toks if t.tag in ("num", "usd")):  # "fdv 10 million supply"
+        raise unclear("give a number for each of the supply and the valuation")
     supply = _near(toks, "n.supply", ("num",), used)
     if supply is None:
         supply = _before_token_word(toks, used)
@@ -165,6 +168,8 @@ def vote(toks: list[Tok]) -> tuple[Step, set[int]]:
             choices.add("for")
             used.add(i)
             said += 1
+    if any(t.tag == "n.proposal" and t.text.lower() in ("proposals", "props") for t in toks):
+        raise unclear("a vote is on one proposal: say which, such as 'proposal 3'")
     if said > 1:  # "vote against proposal 2. no, for!"
         raise unclear("say how to vote once: for, against or abstain")
     numbers = [i for i, t in enumerate(toks) if t.tag == "num"]

@@ -70,6 +70,7 @@ _UNSUPPORTED = {
     "condition or every N minutes, hours, days or weeks ('every day', '每天')",
     "u.flow": "'unless', 'until', 'before' and 'otherwise' are not supported: give each step "
     "its own 'if' condition, in the order the steps should run",
+    "u.gas": "conditions and amounts in gas are not supported: swarmfi estimates gas itself",
     "n.fiat": "amounts in currencies other than US dollars are not supported",
 }
 
@@ -86,7 +87,10 @@ _NOT_AN_ORDER = {
     "x.or": "'or' leaves the choice open: say one",
     "x.bound": "an upper bound is not an amount: say the exact amount",
     "x.turn": "say it from your side, such as 'borrow 100 USDC' or 'swap 1 ETH for USDC'",
+    "x.number": "those number words are not one clear number: write the amount in digits",
     "x.past": "this reads as something already done, not an instruction: say what to do",
+    "x.aave": "'Aave' here could mean the AAVE token or the lending market: say 'AAVE' with "
+    "an amount, or 'the lending market'",
 }
 _SCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉")
 _APOSTROPHES = str.maketrans("‘’`´", "'" * 4)  # typed by phones: don’t
@@ -136,8 +140,12 @@ def _parse(text: object) -> dict[str, Any]:
     # traditional characters read as simplified; a launched token's name keeps what was typed
     toks = others.protect_launch(lex(norm.translate(zh.TRADITIONAL)), norm)
     _refuse_unsupported(toks)
+    _refuse_questions(norm, toks)
     said = [t for t in toks if t.tag != "f"]
     toks, schedule = take_schedule(said)
+    if schedule is not None and any(t.text.lower().startswith("over") for t in said):
+        raise unclear("with 'over N days' the amount could be the total: say the amount "
+                      "for each time it runs and how many times")  # fmt: skip
     if schedule is not None and any(t.tag == "t.total" for t in toks):
         raise unclear("say the amount for each time it runs, not a total")
     steps = _build(_groups(toks))
@@ -149,6 +157,23 @@ def _parse(text: object) -> dict[str, Any]:
     if len(steps) > canon.MAX_STEPS:
         raise invalid(f"more than {canon.MAX_STEPS} steps: split the instruction up")
     return {"steps": [_encode(s) for s in steps], "schedule": schedule}
+
+
+_POLITE = ("can you", "could you", "would you", "will you", "can u", "please", "pls", "plz",
+           "kindly", "能不能", "能否", "可以", "可不可以", "帮我", "帮忙", "请",
+           "麻烦")  # fmt: skip
+
+
+def _refuse_questions(norm: str, toks: list[Tok]) -> None:
+    """ "要把1个ETH换成USDC吗" asks; "能帮我把1个ETH换成USDC吗" requests. A clause
+    that trails off in a 'when' word (转100 USDC给老王的话) has no step to run either."""
+    low = norm.lower().rstrip("?？!！.。 \t\n")  # trailing punctuation never changes a result
+    if low.endswith(("吗", "呢")) and has_action(toks) and not any(p in low for p in _POLITE):
+        raise unclear("this reads as a question: say what to do")
+    words = [t for t in toks if t.tag not in ("f", "punct")]
+    conditional = any(t.tag == "k.if" or t.tag.startswith("o.") for t in toks)
+    if words and words[-1].tag == "k.end" and not conditional:
+        raise unclear("this reads as the first half of 'if …, then …': say what to do, and when")
 
 
 def _said_late(said: list[Tok], kept: list[Tok]) -> bool:

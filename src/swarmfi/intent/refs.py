@@ -97,6 +97,11 @@ def _producer(prior: list[dict[str, Any]], symbol: str | None) -> int | None:
     made = tokens.produced(prior[index])
     if symbol is None and len(made) > 1:
         raise unclear(f"'it' could mean {' or '.join(made)} from step {index + 1}: name the token")
+    if symbol is None and len(found) > 1:
+        before = tokens.produced(prior[found[-2]])
+        if not set(before) & set(tokens.spent(prior[index])):  # not a chain: two outputs
+            raise unclear(f"'it' could mean what step {found[-2] + 1} or step {index + 1} "
+                          "produced: name the token")  # fmt: skip
     if symbol is not None and len(found) > 1:
         raise unclear(f"{symbol} comes from more than one earlier step: say how much {symbol}")
     token = symbol or made[0]
