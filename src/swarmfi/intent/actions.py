@@ -61,8 +61,11 @@ def _swap_roles(rs: list[Role], mode: str, verb_at: int) -> tuple[Role | None, R
     if dst is None and mode in ("swap", "sell"):
         direct = _pick(rs, ("direct",), "token")
         before = _pick([r for r in rs if r.index < verb_at], ("ba", "pre", "with"), "token")
-        if before is not None and direct is not None:  # 1个ETH换USDC, 用500 USDT换DAI
+        if before is not None and direct is not None and mode == "swap":  # 1个ETH换USDC
             return before, direct
+        if before is not None and direct is not None:  # "用USDC卖1个ETH": which is sold?
+            raise unclear("say which token to sell and which to get, such as 'sell 1 ETH "
+                          "for USDC'")  # fmt: skip
         after = _pick([r for r in rs if r.index > verb_at], ("with",), "token")
         if mode == "swap" and direct is not None and after is not None:  # swap 1 ETH with USDC
             return direct, after

@@ -262,7 +262,8 @@ def _fractions_of_one(toks: list[Tok]) -> list[Tok]:
             value = whole.value + tok.value  # type: ignore[operator]
             out[-2:] = [Tok("num", f"{whole.text} and {tok.text}", whole.start, tok.end, value)]
             continue
-        if tok.tag == "frac" and tok.text.lower().startswith(("a ", "one ")) and after == "tok":
+        one = tok.text.lower().startswith(("a ", "one ", "1/"))  # "a quarter ETH", "1/2 ETH"
+        if tok.tag == "frac" and one and after == "tok":
             out.append(Tok("num", tok.text, tok.start, tok.end, tok.value))  # "a quarter ETH"
             continue
         out.append(tok)
@@ -438,11 +439,15 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         ):
             tok.tag = "x.approx"  # 10来个: ten-odd
         if tok.tag == "v.supply" and prev is not None and prev.tag == "tok" and (
-            after in (None, "punct", "c.and", "c.then")
+            after in (None, "punct", "c.and", "c.then") or _to_wallet(toks, i + 1)
         ):
             tok.tag = "n.supplied"  # "withdraw all my USDC supply", 取出全部USDC存款: a noun
         if tok.tag == "tok" and tok.value == "AAVE" and after in _POSITION_TAGS:
             tok.tag = "x.aave"  # "withdraw half my aave supply", "pay off my aave loan"
+        if tok.text == "分" and after == "num" and i + 2 < len(toks) and (
+            toks[i + 2].tag == "n.times"
+        ):
+            tok.tag = "x.split"  # 分10次买: the total in ten parts
         if tok.tag == "n.max" and _bounds_amount(toks, i):
             tok.tag = "x.bound"  # "borrow up to 1000 USDC", "100 USDC max", "最高100 USDC"
         if prev is None and tok.text.lower() == "lp" and after in _AMOUNT_TAGS:
@@ -483,6 +488,15 @@ def _after_verb(toks: list[Tok], i: int) -> bool:
         return False
     verb = toks[i - 2] if prev.tag == "p.to" and i >= 2 and toks[i - 2].text == prev.text else prev
     return verb.tag in _VERB_TAGS
+
+
+def _to_wallet(toks: list[Tok], i: int) -> bool:
+    """toks[i:] begin "to my wallet" / "back to me"."""
+    here = toks[i] if i < len(toks) else None
+    there = toks[i + 1] if i + 1 < len(toks) else None
+    return here is not None and here.tag == "p.to" and there is not None and (
+        there.tag in ("d.my", "n.balance") or "wallet" in there.text.lower()
+    )
 
 
 def _to_me(verb: Tok, me: Tok) -> bool:

@@ -153,8 +153,16 @@ def _before_token_word(toks: list[Tok], used: set[int]) -> Decimal | None:
 _SUPPORT = {"s.for": "for", "s.against": "against", "s.abstain": "abstain"}
 
 
+_BEFORE_VOTE = frozenset({"p.on", "n.proposal", "num", "d.my", "d.the", "d.a", "p.ba", "p.give",
+                          "k.end", "p.for", "p.to"})  # fmt: skip
+
+
 def vote(toks: list[Tok]) -> tuple[Step, set[int]]:
     """Vote for / against / abstain on proposal N."""
+    first = next((i for i, t in enumerate(toks) if t.tag in _SUPPORT or t.tag == "v.vote"), 0)
+    if any(t.tag not in _BEFORE_VOTE for t in toks[:first]):  # "社区支持提案3": others' view
+        raise unclear("this reads as what others think: say your vote, such as 'vote for "
+                      "proposal 3'")  # fmt: skip
     choices, used, said = set(), set(), 0
     for i, tok in enumerate(toks):
         after = toks[i + 1].tag if i + 1 < len(toks) else None

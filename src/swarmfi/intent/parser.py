@@ -88,6 +88,8 @@ _NOT_AN_ORDER = {
     "x.bound": "an upper bound is not an amount: say the exact amount",
     "x.turn": "say it from your side, such as 'borrow 100 USDC' or 'swap 1 ETH for USDC'",
     "x.number": "those number words are not one clear number: write the amount in digits",
+    "x.who": "say who receives it: an 0x address or an address-book name",
+    "x.split": "say the amount for each time it runs, not a total split into parts",
     "x.past": "this reads as something already done, not an instruction: say what to do",
     "x.aave": "'Aave' here could mean the AAVE token or the lending market: say 'AAVE' with "
     "an amount, or 'the lending market'",
@@ -141,6 +143,9 @@ def _parse(text: object) -> dict[str, Any]:
     toks = others.protect_launch(lex(norm.translate(zh.TRADITIONAL)), norm)
     _refuse_unsupported(toks)
     _refuse_questions(norm, toks)
+    words = [t for t in toks if t.tag != "f"]
+    if words and words[0].text == "在" and any(t.tag == "c.then" for t in words):
+        raise Refuse("unsupported", _UNSUPPORTED["u.flow"])  # 在存入…之后把…: said backwards
     said = [t for t in toks if t.tag != "f"]
     toks, schedule = take_schedule(said)
     if schedule is not None and any(t.text.lower().startswith("over") for t in said):
@@ -481,6 +486,11 @@ _LENDING = {"v.supply": "supply", "v.withdraw": "withdraw", "v.borrow": "borrow"
 def _money(items: list[Any], verb: Tok, prior: list[Step]) -> tuple[Step, set[int]]:
     tag = verb.tag
     where = _places(items, verb)
+    if _the_balance(items, verb):
+        raise unclear("say how much of which token: 'the balance' is not an amount")
+    if tag not in ("v.withdraw", "v.remove", "v.removeliq") and _taken_from_a_place(items, verb):
+        raise unclear("taking tokens out of the lending market or a pool is 'withdraw' or "
+                      "'remove liquidity': say which, and how much")  # fmt: skip
     if tag in ("v.swap", "v.buy", "v.sell", "v.spend", "v.get"):
         mode = {"v.swap": "swap", "v.sell": "sell", "v.spend": "spend"}.get(tag, "buy")
         return actions.swap(items, verb, mode, prior)
@@ -501,6 +511,21 @@ def _money(items: list[Any], verb: Tok, prior: list[Step]) -> tuple[Step, set[in
     raise ambiguous(f"say where '{verb.text}' goes: the lending market or a pool such as ETH/USDC")
 
 
+def _the_balance(items: list[Any], verb: Tok) -> bool:
+    """ "then supply the balance": a word for a rest, not a token or an amount."""
+    from swarmfi.intent.refs import roles
+
+    return any(r.role == "direct" and "n.balance" in r.np.nouns and not r.np.has_token
+               and not r.np.has_qty for r in roles(items, verb))  # fmt: skip
+
+
+def _taken_from_a_place(items: list[Any], verb: Tok) -> bool:
+    """ "move 100 USDC from the lending pool", "get 1000 USDC from compound"."""
+    from swarmfi.intent.refs import places, roles
+
+    return bool(places([r for r in roles(items, verb) if r.role == "from"]))
+
+
 def _places(items: list[Any], verb: Tok) -> set[str]:
     from swarmfi.intent.refs import places, roles
 
@@ -511,7 +536,7 @@ def _places(items: list[Any], verb: Tok) -> set[str]:
 # understood (English or Chinese), or a comparison outside a condition ("不到1000").
 _LOOSE = frozenset({"num", "usd", "pct", "frac", "tok", "pair", "addr", "name", "symbol",
                     "cjk", "word", "o.lt", "o.le", "o.gt", "o.ge", "m.price", "m.rate",
-                    "m.supply", "m.borrow", "w.what", "w.howmuch", "k.if", "x.first",
+                    "m.supply", "m.borrow", "w.what", "w.howmuch", "k.if", "x.first", "n.unit",
                     "t.total"})  # fmt: skip
 
 
