@@ -41,7 +41,7 @@ _DST = {"swap": ("to", "for"), "sell": ("to", "for"), "spend": ("on", "for", "to
 def swap(items: list[Item], verb: Tok, mode: str, prior: list[Step]) -> tuple[Step, set[int]]:
     """swap / exchange / convert / sell (mode "sell") / buy (mode "buy") / spend."""
     rs = roles(items, verb)
-    src, dst = _swap_roles(rs, mode, items.index(verb))
+    src, dst = _swap_roles(rs, mode, items.index(verb), verb.text)
     if src is not None and src.np.nouns & _POSITIONS:  # "swap half my supplied ETH"
         raise unclear("a swap spends from your wallet, not from a lending position: "
                       "withdraw it first, or say an amount")  # fmt: skip
@@ -56,13 +56,15 @@ def swap(items: list[Item], verb: Tok, mode: str, prior: list[Step]) -> tuple[St
     return step, _used(src, dst)
 
 
-def _swap_roles(rs: list[Role], mode: str, verb_at: int) -> tuple[Role | None, Role | None]:
+def _swap_roles(
+    rs: list[Role], mode: str, verb_at: int, verb_text: str = ""
+) -> tuple[Role | None, Role | None]:
     dst = _pick(rs, _DST[mode], "token to receive")
     if dst is None and mode in ("swap", "sell"):
         direct = _pick(rs, ("direct",), "token")
         before = _pick([r for r in rs if r.index < verb_at], ("ba", "pre", "with"), "token")
-        if before is not None and direct is not None and mode == "swap":  # 1个ETH换USDC
-            return before, direct
+        if before is not None and direct is not None and mode == "swap" and not verb_text.isascii():
+            return before, direct  # 1个ETH换USDC, 用500 USDT换DAI
         if before is not None and direct is not None:  # "用USDC卖1个ETH": which is sold?
             raise unclear("say which token to sell and which to get, such as 'sell 1 ETH "
                           "for USDC'")  # fmt: skip
@@ -287,7 +289,7 @@ _POSITIONS = frozenset({"n.supplied", "n.position", "n.debt"})
 def _share_base(action: str, phrase: NP, nps: list[NP], token: str, share: Decimal) -> None:
     """Refuse a share whose words name another base than the action's (SCHEMA.md):
     "repay 50% of my USDC" could be of the wallet or of the debt."""
-    wallet = any(_names_wallet(np) for np in nps)
+    wallet = any(names_wallet(np) for np in nps)
     other = (
         (action in ("withdraw", "borrow", "repay") and wallet)
         or (action != "withdraw" and "n.supplied" in phrase.nouns)
@@ -302,7 +304,8 @@ def _share_base(action: str, phrase: NP, nps: list[NP], token: str, share: Decim
         )
 
 
-def _names_wallet(np: NP) -> bool:
+def names_wallet(np: NP) -> bool:
+    """Whether the phrase names the user's wallet or balance ("my wallet", 钱包)."""
     return any(
         t.tag in ("n.balance", "n.venue", "d.my")
         and any(w in t.text.lower() for w in ("wallet", "balance", "钱包", "余额"))

@@ -34,7 +34,7 @@ class Tok:
 _SCAN = re.compile(
     r"""
     (?P<addr>0[xX][0-9A-Za-z]*)
-   |(?P<word>(?i:1inch)(?![A-Za-z0-9])|[A-Za-z_][A-Za-z0-9_]*(?:['’.][A-Za-z0-9_]+)*)
+   |(?P<word>(?i:1inch)(?![A-Za-z0-9])|[A-Za-z_\u00c0-\u024f][A-Za-z0-9_\u00c0-\u024f]*(?:['’.][A-Za-z0-9_\u00c0-\u024f]+)*)
    |(?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)(?P<suf>(?:bn|mm|[kKmMbB])(?![A-Za-z0-9]))?
    |(?P<cjk>[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+)
    |(?P<op><=|>=|=<|=>|->|-->|→|≤|≥|<|>)
@@ -262,7 +262,8 @@ def _fractions_of_one(toks: list[Tok]) -> list[Tok]:
             value = whole.value + tok.value  # type: ignore[operator]
             out[-2:] = [Tok("num", f"{whole.text} and {tok.text}", whole.start, tok.end, value)]
             continue
-        one = tok.text.lower().startswith(("a ", "one ", "1/"))  # "a quarter ETH", "1/2 ETH"
+        low = tok.text.lower()  # "a quarter ETH", "an eighth ETH", "1/2 ETH", "2/4 ETH"
+        one = low.startswith(("a ", "an ", "one ")) or (low[:1].isdigit() and "/" in low)
         if tok.tag == "frac" and one and after == "tok":
             out.append(Tok("num", tok.text, tok.start, tok.end, tok.value))  # "a quarter ETH"
             continue
@@ -431,7 +432,7 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         if tok.tag in _TURNED and after == "d.my" and _to_me(tok, toks[i + 1]):
             tok.tag = "x.turn"  # "lend me 100 USDC" is a borrow: never read as a supply
         if tok.text in ("了", "过") and _after_verb(toks, i) and after in (
-            "num", "usd", "tok", "q.all", "frac", "pct"
+            "num", "usd", "tok", "q.all", "frac", "pct", "s.for", "s.against", "s.abstain", None
         ):
             tok.tag = "x.past"  # 我给老王转了100 USDC: a report, not an order
         if tok.tag == "f" and tok.text == "来" and prev is not None and prev.tag == "num" and (
@@ -439,7 +440,7 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         ):
             tok.tag = "x.approx"  # 10来个: ten-odd
         if tok.tag == "v.supply" and prev is not None and prev.tag == "tok" and (
-            after in (None, "punct", "c.and", "c.then") or _to_wallet(toks, i + 1)
+            after in (None, "punct", "c.and", "c.then", "p.from") or _to_wallet(toks, i + 1)
         ):
             tok.tag = "n.supplied"  # "withdraw all my USDC supply", 取出全部USDC存款: a noun
         if tok.tag == "tok" and tok.value == "AAVE" and after in _POSITION_TAGS:
@@ -448,6 +449,16 @@ def _retag(toks: list[Tok]) -> list[Tok]:
             toks[i + 2].tag == "n.times"
         ):
             tok.tag = "x.split"  # 分10次买: the total in ten parts
+        if tok.tag == "q.all" and prev is not None and prev.tag == "d.a" and after == "tok":
+            tok.tag, tok.value = "num", Decimal(1)  # "a whole ETH" is one ETH, not all of it
+        if tok.text.lower() == "like" and after in _AMOUNT_TAGS:
+            tok.tag = "x.approx"  # "swap like 100 usdc"
+        if tok.text == "第" and after == "num" and i + 2 < len(toks) and toks[i + 2].text == "个":
+            tok.tag = "x.ordinal"  # 第三个提案: a place in a list, not proposal 3
+        if tok.tag == "p.on" and tok.text.lower() == "in" and after == "num" and (
+            i + 2 < len(toks) and toks[i + 2].tag == "n.times"
+        ):
+            tok.tag = "x.split"  # "in 10 installments": a total split
         if tok.tag == "n.max" and _bounds_amount(toks, i):
             tok.tag = "x.bound"  # "borrow up to 1000 USDC", "100 USDC max", "最高100 USDC"
         if prev is None and tok.text.lower() == "lp" and after in _AMOUNT_TAGS:

@@ -153,7 +153,9 @@ def _every(toks: list[Tok], i: int, s: _Sched) -> int:
 def _times(toks: list[Tok], i: int, s: _Sched) -> int:
     count = _int(toks[i])
     per, unit = _at(toks, i + 2), _at(toks, i + 3)
-    if s.period is not None and _after_period(toks, i):  # 每天2次: a frequency, not a total
+    if s.period is not None and count == 1 and _frequency(toks, i):
+        return 2  # 每周买一次: once every week is the period itself, with no end
+    if s.period is not None and _frequency(toks, i):
         if count is None or s.period % count:
             raise ambiguous("that frequency does not divide evenly: give the period instead")
         s.period //= count
@@ -171,6 +173,16 @@ def _times(toks: list[Tok], i: int, s: _Sched) -> int:
             raise ambiguous("that frequency does not divide evenly: give the period instead")
         return _set(s, "period", seconds // count, 3)
     return _set(s, "count", count, 2)
+
+
+def _frequency(toks: list[Tok], i: int) -> bool:
+    """N次 right after the period, or after the verb of a clause that has one (每周买一次).
+    In English "every day 3 times" stays a total, as "every day, 3 times" is."""
+    before, times = _at(toks, i - 1), _at(toks, i + 1)
+    if times is None or times.text != "次":
+        return False
+    verb = _at(toks, i - 2) if before is not None and before.tag == "p.to" else before
+    return _after_period(toks, i) or (verb is not None and verb.tag.startswith("v."))
 
 
 def _after_period(toks: list[Tok], i: int) -> bool:
@@ -337,6 +349,9 @@ def _value_end(toks: list[Tok], j: int) -> int:
     while end < len(toks):
         tok = toks[end]
         stable = tok.tag == "tok" and tok.value in _STABLE_UNITS and end == j + 1
+        if tok.tag == "tok" and end == j + 1 and not stable:  # "below 0.05 WBTC"
+            raise unclear(f"a price level is in US dollars, not in {tok.text}: say 'if ETH "
+                          "drops below 2000'")  # fmt: skip
         if tok.tag in ("o.above", "o.below", "k.end", "n.dollar") or stable:
             end += 1
         else:

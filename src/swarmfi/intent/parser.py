@@ -90,10 +90,13 @@ _NOT_AN_ORDER = {
     "x.number": "those number words are not one clear number: write the amount in digits",
     "x.who": "say who receives it: an 0x address or an address-book name",
     "x.split": "say the amount for each time it runs, not a total split into parts",
+    "x.ordinal": "say the proposal's number, such as 'proposal 3': '第三个' is a place in a list",
     "x.past": "this reads as something already done, not an instruction: say what to do",
     "x.aave": "'Aave' here could mean the AAVE token or the lending market: say 'AAVE' with "
     "an amount, or 'the lending market'",
 }
+_AFTER = frozenset({"之后", "以后", "后", "之后再", "后再"})
+_COMMENT = re.compile(r"~~|^\s*(?://|--|#(?!\s*\d))")
 _SCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉")
 _APOSTROPHES = str.maketrans("‘’`´", "'" * 4)  # typed by phones: don’t
 
@@ -130,6 +133,9 @@ def _parse(text: object) -> dict[str, Any]:
         raise invalid("the instruction is empty: say what to do, such as 'swap 1 ETH for USDC'")
     if len(text) > MAX_CHARS:
         raise invalid(f"the instruction is longer than {MAX_CHARS} characters: split it up")
+    if any(unicodedata.category(c) == "So" for c in text) or _COMMENT.search(text):
+        raise unclear("emoji, symbols and struck-out or commented text are not read: say "
+                      "the instruction in words")  # fmt: skip
     if any(c in _SCRIPTS for c in text):
         raise unclear("write numbers with plain digits: superscripts and subscripts are not read")
     norm = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
@@ -143,9 +149,15 @@ def _parse(text: object) -> dict[str, Any]:
     toks = others.protect_launch(lex(norm.translate(zh.TRADITIONAL)), norm)
     _refuse_unsupported(toks)
     _refuse_questions(norm, toks)
+    _refuse_reports(norm, toks)
     words = [t for t in toks if t.tag != "f"]
-    if words and words[0].text == "在" and any(t.tag == "c.then" for t in words):
-        raise Refuse("unsupported", _UNSUPPORTED["u.flow"])  # 在存入…之后把…: said backwards
+    for at, tok in enumerate(words):
+        starts = at == 0 or words[at - 1].tag == "punct"
+        if starts and tok.text == "在" and any(t.text in _AFTER for t in words[at + 1 :]):
+            raise Refuse("unsupported", _UNSUPPORTED["u.flow"])  # 在存入…之后: said backwards
+    spoken = [t for t in words if t.tag != "punct"]
+    if spoken and spoken[-1].tag == "c.then" and spoken[-1].text in _AFTER:  # 转100 USDC给老王之后
+        raise unclear("the instruction stops after 'after': say what comes next")
     said = [t for t in toks if t.tag != "f"]
     toks, schedule = take_schedule(said)
     if schedule is not None and any(t.text.lower().startswith("over") for t in said):
@@ -179,6 +191,17 @@ def _refuse_questions(norm: str, toks: list[Tok]) -> None:
     conditional = any(t.tag == "k.if" or t.tag.startswith("o.") for t in toks)
     if words and words[-1].tag == "k.end" and not conditional:
         raise unclear("this reads as the first half of 'if …, then …': say what to do, and when")
+
+
+def _refuse_reports(norm: str, toks: list[Tok]) -> None:
+    """ "我把1个ETH换成USDC了", "我卖了1个ETH": what was done; "提案3通过了": news."""
+    words = [t for t in toks if t.tag not in ("f", "punct")]
+    done = any(t.text.endswith(("了", "过")) for t in toks)  # 卖了, 换成…了, 转过
+    if done and words and words[0].text in ("我", "我们") and has_action(toks):
+        raise unclear(_NOT_AN_ORDER["x.past"])
+    for before, tok in itertools.pairwise(toks):
+        if before.tag.startswith("s.") and tok.text == "了" and before.end == tok.start:
+            raise unclear(_NOT_AN_ORDER["x.past"])
 
 
 def _said_late(said: list[Tok], kept: list[Tok]) -> bool:
@@ -515,15 +538,23 @@ def _the_balance(items: list[Any], verb: Tok) -> bool:
     """ "then supply the balance": a word for a rest, not a token or an amount."""
     from swarmfi.intent.refs import roles
 
-    return any(r.role == "direct" and "n.balance" in r.np.nouns and not r.np.has_token
-               and not r.np.has_qty for r in roles(items, verb))  # fmt: skip
+    return any(r.role in ("direct", "ba", "pre") and "n.balance" in r.np.nouns
+               and not r.np.has_token for r in roles(items, verb))  # fmt: skip
 
 
 def _taken_from_a_place(items: list[Any], verb: Tok) -> bool:
-    """ "move 100 USDC from the lending pool", "get 1000 USDC from compound"."""
+    """ "move 100 USDC from the lending pool", "get 1000 USDC from compound", "sell 1 ETH
+    from my collateral", "move the USDC in compound to my wallet"."""
     from swarmfi.intent.refs import places, roles
 
-    return bool(places([r for r in roles(items, verb) if r.role == "from"]))
+    rs = roles(items, verb)
+    held = {"n.position", "n.supplied", "n.debt"}
+    if any(r.role in ("from", "with") and r.np.nouns & held for r in rs):
+        return True
+    to_wallet = any(r.role == "to" and (r.np.my or actions.names_wallet(r.np)) for r in rs)
+    if verb.tag == "v.send" and to_wallet and places(rs):
+        return True
+    return bool(places([r for r in rs if r.role == "from"]))
 
 
 def _places(items: list[Any], verb: Tok) -> set[str]:
@@ -537,6 +568,7 @@ def _places(items: list[Any], verb: Tok) -> set[str]:
 _LOOSE = frozenset({"num", "usd", "pct", "frac", "tok", "pair", "addr", "name", "symbol",
                     "cjk", "word", "o.lt", "o.le", "o.gt", "o.ge", "m.price", "m.rate",
                     "m.supply", "m.borrow", "w.what", "w.howmuch", "k.if", "x.first", "n.unit",
+                    "o.move", "o.above", "o.below", "v.have",
                     "t.total"})  # fmt: skip
 
 
