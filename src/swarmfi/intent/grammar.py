@@ -254,13 +254,16 @@ def split_segments(toks: list[Tok]) -> list[list[Tok]]:
             segments.append([gapped])
             continue
         if tok.tag in ("punct", "c.then") or (tok.tag == "c.and" and _clause_follows(toks, i)):
+            after_punct = not segments[-1]
             if segments[-1] and segments[-1] != [tok]:
                 segments.append([])
-            if tok.tag == "c.then" and not segments[-1]:
-                segments[-1].append(tok)
+            starts = tok.tag == "c.then" or (tok.tag == "c.and" and after_punct)
+            if starts and not segments[-1]:
+                segments[-1].append(tok)  # kept: "…, then …", "…，此外…" start a clause
             continue
         segments[-1].append(tok)
-    return [s for s in segments if s and s[-1].tag != "c.then"]
+    kept = [s for s in segments if s and s[-1].tag != "c.then"]
+    return [s for s in kept if not all(t.tag == "c.and" for t in s)]
 
 
 _GAPPABLE = {"v.swap": True, "v.sell": True, "v.send": True, "v.supply": False,

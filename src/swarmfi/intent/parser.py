@@ -258,6 +258,13 @@ def _groups(toks: list[Tok]) -> _State:
         seg = seg[1:] if after_then else seg
         if not seg:
             continue
+        if seg[0].tag == "c.and" and state.leading and state.groups:  # "如果…就卖…，此外转…"
+            raise unclear("say whether the condition covers the extra step too: put it in "
+                          "its own sentence with its own 'if'")  # fmt: skip
+        if seg[0].tag == "c.and":
+            seg = seg[1:]
+            if not seg:
+                continue
         if seg[0].tag == "x.first":
             if state.groups:  # "存入1000 DAI，先把1个ETH换成USDC": said out of order
                 raise unclear("say the steps in the order they should run")
