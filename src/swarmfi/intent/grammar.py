@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from swarmfi.intent import tokens
-from swarmfi.intent.lexer import Tok
+from swarmfi.intent.lexer import ACTION_VERBS, Tok
 
 
 class Refuse(Exception):
@@ -81,6 +81,11 @@ class NP:
     @property
     def has_token(self) -> bool:
         return self.token is not None or self.pair is not None or self.ref
+
+    @property
+    def text(self) -> str:
+        """The phrase as written, for messages."""
+        return " ".join(t.text for t in self.toks)
 
 
 Item = Tok | NP
@@ -225,11 +230,7 @@ def _token(np: NP, tok: Tok) -> None:
 
 # ---- splitting a text into step segments --------------------------------------
 
-PRIMARY_VERBS = frozenset({
-    "v.swap", "v.buy", "v.sell", "v.spend", "v.send", "v.wrap", "v.unwrap", "v.supply",
-    "v.withdraw", "v.borrow", "v.repay", "v.payoff", "v.put", "v.addliq", "v.remove",
-    "v.removeliq", "v.launch", "v.vote", "v.query", "v.get",
-})  # fmt: skip
+PRIMARY_VERBS = ACTION_VERBS | {"v.query", "v.get"}
 VOTE_CHOICES = frozenset({"s.for", "s.against", "s.abstain"})
 
 

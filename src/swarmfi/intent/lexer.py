@@ -485,9 +485,12 @@ _TURNED = frozenset({"v.supply", "v.sell", "v.swap", "v.repay", "v.payoff", "v.w
 _ME = frozenset({"me", "us"})
 _POSITION_TAGS = frozenset({"n.supplied", "n.debt", "v.supply"})
 _TO_ME_ZH = frozenset({"借给", "卖", "卖给", "还给", "出借"})  # 我 after other verbs is "my"
-_VERB_TAGS = frozenset({"v.swap", "v.buy", "v.sell", "v.spend", "v.send", "v.wrap", "v.unwrap",
-                        "v.supply", "v.withdraw", "v.borrow", "v.repay", "v.payoff", "v.put",
-                        "v.addliq", "v.remove", "v.removeliq", "v.launch", "v.vote"})  # fmt: skip
+# The verbs of an action (the grammar's primary verbs are these plus query and get).
+ACTION_VERBS = frozenset({
+    "v.swap", "v.buy", "v.sell", "v.spend", "v.send", "v.wrap", "v.unwrap", "v.supply",
+    "v.withdraw", "v.borrow", "v.repay", "v.payoff", "v.put", "v.addliq", "v.remove",
+    "v.removeliq", "v.launch", "v.vote",
+})  # fmt: skip
 _AMOUNT_TAGS = frozenset({"num", "usd", "pct", "frac", "q.all"})
 _PAY_WORDS = frozenset({"支付", "付", "付款", "pay"})
 
@@ -498,7 +501,7 @@ def _after_verb(toks: list[Tok], i: int) -> bool:
     if prev is None or prev.end != toks[i].start:
         return False
     verb = toks[i - 2] if prev.tag == "p.to" and i >= 2 and toks[i - 2].text == prev.text else prev
-    return verb.tag in _VERB_TAGS
+    return verb.tag in ACTION_VERBS
 
 
 def _to_wallet(toks: list[Tok], i: int) -> bool:

@@ -584,7 +584,7 @@ def _leftovers(items: list[Any], used: set[int], verb: Tok) -> None:
         if k in used:
             continue
         if isinstance(item, NP) and not is_place(item):
-            raise ambiguous(f"I could not tell what '{_np_text(item)}' is for: rephrase it")
+            raise ambiguous(f"I could not tell what '{item.text}' is for: rephrase it")
         if isinstance(item, Tok):
             _loose(item, verb)
 
@@ -602,10 +602,6 @@ def _loose(tok: Tok, verb: Tok | None) -> None:
         tok.tag.startswith("s.") and not vote and not against
     ):
         raise ambiguous(f"I could not tell what '{tok.text}' is for: rephrase it")
-
-
-def _np_text(np: NP) -> str:
-    return " ".join(t.text for t in np.toks)
 
 
 def _encode(step: Step) -> Step:

@@ -81,10 +81,6 @@ _PLURAL = frozenset({
 })  # fmt: skip
 
 
-def _text(np: NP) -> str:
-    return " ".join(t.text for t in np.toks)
-
-
 def _producer(prior: list[dict[str, Any]], symbol: str | None) -> int | None:
     """The step whose output a reference means; refused when that is not one clear step:
     "it" after a step that made two tokens, "the USDC" made by two steps, or an output
@@ -127,7 +123,7 @@ def reference(np: NP, prior: list[dict[str, Any]]) -> int | None:
     if np.definite and np.token is not None:
         return _producer(prior, np.token)
     if np.token is None and np.pair is None and np.kind in ("value", "usd") and prior:
-        raise ambiguous(f"say which token '{_text(np)}' is of")  # "then 2 for DAI": 2 what?
+        raise ambiguous(f"say which token '{np.text}' is of")  # "then 2 for DAI": 2 what?
     if np.token is None and np.pair is None and np.kind is not None and prior:
         found = _producer(prior, None)
         if found is None:
