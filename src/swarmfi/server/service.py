@@ -235,8 +235,8 @@ class RemoteService:
 
     # -- run ------------------------------------------------------------------------------
 
-    async def run(self, source: str, *, text: str | None = None,
-                  plan_id: str | None = None) -> Json:
+    async def run(self, source: str, *, text: str | None = None, plan_id: str | None = None,
+                  on_start: Callable[[str], None] | None = None) -> Json:
         """Execute a plan that a person approved (by `plan_id`) or that the standing
         auto-approval covers; otherwise answer `awaiting_approval` and send nothing."""
         if (text is None) == (plan_id is None):
@@ -245,10 +245,11 @@ class RemoteService:
 
         async def work() -> Json:
             async with self._run_lock:
-                return await self._run(source, text, plan_id)
+                return await self._run(source, text, plan_id, on_start)
         return await self.call(source, "run", {"text": text, "plan_id": plan_id}, work)
 
-    async def _run(self, source: str, text: str | None, plan_id: str | None) -> Json:
+    async def _run(self, source: str, text: str | None, plan_id: str | None,
+                   on_start: Callable[[str], None] | None) -> Json:
         from swarmfi.intent.types import Intent, from_canonical
         from swarmfi.ledger.store import new_run_id
 
@@ -261,10 +262,8 @@ class RemoteService:
         else:
             assert text is not None
             plan, steps = None, self.parse_steps(text)[1]
-        gate = Gate(self, text, steps, plan, source)
-        run_id = new_run_id()
-        outcome = await self._execute(gate, steps, run_id)
-        return outcome
+        gate = Gate(self, text, steps, plan, source, on_start=on_start)
+        return await self._execute(gate, steps, new_run_id())
 
     async def _execute(self, gate: Gate, steps: list[Any], run_id: str) -> Json:
         runner, progress = self.runner, gate.progress
@@ -301,6 +300,7 @@ class Gate:
     reason: str = ""
     approved_by: str = "remote"
     progress: Progress = field(default_factory=Progress)
+    on_start: Callable[[str], None] | None = None
 
     async def confirm(self, preview: Any) -> bool:
         service = self.service
@@ -308,9 +308,8 @@ class Gate:
         if self.plan is not None and self.plan.plan_hash == digest:
             self.plan_id = self.plan.id
             if service.store.claim(self.plan.id, digest):
-                self.claimed, self.approved_by = True, f"person:{self.plan.decided_by}"
-                service.progress[self.plan.id] = self.progress
-                return True
+                self.approved_by = f"person:{self.plan.decided_by}"
+                return self._started(self.plan.id)
             current = service.store.get(self.plan.id)
             self.reason = _not_claimed(current)
             if current.status() != "awaiting_approval":
@@ -331,8 +330,14 @@ class Gate:
             self.reason = self.reason or "; ".join(why)
             return False
         service.store.mark_auto(self.plan_id)
-        self.claimed, self.approved_by = True, "policy:auto_approve"
-        service.progress[self.plan_id] = self.progress
+        self.approved_by = "policy:auto_approve"
+        return self._started(self.plan_id)
+
+    def _started(self, plan_id: str) -> bool:
+        self.claimed = True
+        self.service.progress[plan_id] = self.progress
+        if self.on_start is not None:
+            self.on_start(plan_id)
         return True
 
     def answer(self, result: Json, run_id: str) -> Json:
