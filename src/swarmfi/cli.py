@@ -29,6 +29,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.runner.cli",
     "swarmfi.orders.cli",
     "swarmfi.intent.cli",
+    "swarmfi.server.cli",
 ]
 
 
