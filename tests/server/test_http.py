@@ -6,7 +6,6 @@ import urllib.request
 from decimal import Decimal
 
 import pytest
-
 from tests.server.support import Served
 
 SWAP = "swap 1 ETH for USDC"

@@ -29,8 +29,8 @@ from support.faulty_rpc import (
     Reorder,
 )
 from swarmfi.chain.devnet import open_devnet
+from swarmfi.chain.node.server import running
 from swarmfi.chain.rpc import RpcChain
-from swarmfi.chain.server import running
 from swarmfi.chain.wallet import test_account
 from swarmfi.errors import ChainProviderError
 

@@ -105,7 +105,8 @@ def _take_step(run: _Run, p: dict[str, Any]) -> None:
 
 
 def _outcome(kind: str, p: dict[str, Any]) -> str | None:
-    error = p.get("error") if isinstance(p.get("error"), dict) else {}
+    found = p.get("error")
+    error: dict[str, Any] = found if isinstance(found, dict) else {}
     problems = "; ".join(str(x) for x in p.get("problems") or ())
     step = p.get("step")
     outcomes = {

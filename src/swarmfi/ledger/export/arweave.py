@@ -160,10 +160,11 @@ async def post(item: DataItem, url: str) -> dict[str, Any]:
     import aiohttp
 
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=TIMEOUT_S)) as http:
-            async with http.post(url, data=item.raw,
-                                 headers={"Content-Type": "application/octet-stream"}) as reply:
-                status, text = reply.status, await reply.text()
+        timeout = aiohttp.ClientTimeout(total=TIMEOUT_S)
+        headers = {"Content-Type": "application/octet-stream"}
+        async with (aiohttp.ClientSession(timeout=timeout) as http,
+                    http.post(url, data=item.raw, headers=headers) as reply):
+            status, text = reply.status, await reply.text()
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise ProviderError(f"cannot reach the bundler {url}: {exc}",
                             f"check the URL (--bundler or {BUNDLER_ENV}) and your network") from exc
