@@ -58,7 +58,12 @@ def test_a_missing_detail_stays_ambiguous():
 
 def test_a_price_condition_still_reads():
     got = parse_strict("if ETH drops below 2000, buy 1 ETH with USDC")
-    assert got["steps"][0]["when"] == {"metric": "price", "token": "ETH", "op": "<", "value": "2000"}
+    assert got["steps"][0]["when"] == {
+        "metric": "price",
+        "token": "ETH",
+        "op": "<",
+        "value": "2000",
+    }
 
 
 def test_cancel_points_to_the_orders_command():

@@ -103,7 +103,9 @@ _NOT_AN_ORDER = {
     "an amount, or 'the lending market'",
 }
 # Of those, what says the text is no instruction at all (SCHEMA: `invalid`).
-_NOT_INSTRUCTIONS = frozenset({"x.inject", "x.said", "x.neg", "x.ask", "x.fix", "x.past", "u.cancel"})
+_NOT_INSTRUCTIONS = frozenset(
+    {"x.inject", "x.said", "x.neg", "x.ask", "x.fix", "x.past", "u.cancel"}
+)
 _NOT_AN_ORDER["u.cancel"] = (
     "cancelling is not an instruction to parse: list standing orders with 'swarmfi orders "
     "list' and cancel one with 'swarmfi orders cancel ID'"
@@ -198,7 +200,9 @@ _POLITE = ("can you", "could you", "would you", "will you", "can u", "please", "
 def _refuse_questions(norm: str, toks: list[Tok]) -> None:
     """ "要把1个ETH换成USDC吗" asks; "能帮我把1个ETH换成USDC吗" requests. A clause
     that trails off in a 'when' word (转100 USDC给老王的话) has no step to run either."""
-    low = norm.translate(zh.TRADITIONAL).lower().rstrip("?？!！.。 \t\n")  # trailing punctuation never changes a result
+    low = (
+        norm.translate(zh.TRADITIONAL).lower().rstrip("?？!！.。 \t\n")
+    )  # trailing punctuation never changes a result
     if low.endswith(("吗", "呢")) and has_action(toks) and not any(p in low for p in _POLITE):
         raise not_an_instruction("this reads as a question: say what to do, such as "
                                  "'swap 1 ETH for USDC'")  # fmt: skip
@@ -654,8 +658,10 @@ def _token_leftovers(toks: list[Tok], used: set[int], verb: Tok | None) -> None:
 def _loose(tok: Tok, verb: Tok | None) -> None:
     vote = verb is not None and verb.tag in ("v.vote", "s.abstain")
     against = tok.tag == "s.against" and verb is not None and verb.tag in _LENDING  # borrow against
-    if tok.tag in _LOOSE or (tok.tag in PRIMARY_VERBS and tok is not verb) or (
-        tok.tag.startswith("s.") and not vote and not against
+    if (
+        tok.tag in _LOOSE
+        or (tok.tag in PRIMARY_VERBS and tok is not verb)
+        or (tok.tag.startswith("s.") and not vote and not against)
     ):
         raise ambiguous(f"I could not tell what '{tok.text}' is for: rephrase it")
 
