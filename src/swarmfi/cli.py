@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.demo",
     "swarmfi.ledger.cli",
     "swarmfi.chain.cli",
+    "swarmfi.chain.chains_cli",
     "swarmfi.chain.devnet_cli",
     "swarmfi.chain.wallet_cli",
     "swarmfi.guard.cli",
