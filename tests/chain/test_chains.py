@@ -17,7 +17,7 @@ from swarmfi.chain.replica import artifacts
 from swarmfi.chain.sync import run_sync
 from swarmfi.cli import app
 from swarmfi.errors import ChainProviderError
-from tests.replica_support import second_table
+from .replica_support import second_table
 
 # Entries no second npm package publishes: sdk-core lists QuoterV1 as "quoterAddress" there.
 NO_SECOND_SOURCE = {(1, "quoter_v2"), (42161, "quoter_v2"), (10, "quoter_v2")}
@@ -123,3 +123,10 @@ def test_prices_are_refused_while_the_sequencer_is_down():
 def test_prices_are_refused_just_after_the_sequencer_restarts():
     with pytest.raises(ChainProviderError, match="came back 600 s ago"):
         run_sync(_l2(Harness(), False, 600).price_usd("ETH"))
+
+
+def test_the_replica_artifacts_are_genuine_by_the_pool_init_code_hash():
+    assert artifacts.pool_init_code_hash() == artifacts.POOL_INIT_CODE_HASH
+    pool = artifacts.load("Pool")
+    assert sorted(pool.links) == ["BorrowLogic", "BridgeLogic", "EModeLogic", "FlashLoanLogic",
+                                  "LiquidationLogic", "PoolLogic", "SupplyLogic"]  # fmt: skip

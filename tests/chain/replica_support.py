@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-REPLICA_DIR = Path(__file__).parent / "replica"
+REPLICA_DIR = Path(__file__).parents[1] / "replica"
 
 
 def require_artifacts() -> Path:
