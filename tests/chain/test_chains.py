@@ -17,6 +17,7 @@ from swarmfi.chain.replica import artifacts
 from swarmfi.chain.sync import run_sync
 from swarmfi.cli import app
 from swarmfi.errors import ChainProviderError
+
 from .replica_support import second_table
 
 # Entries no second npm package publishes: sdk-core lists QuoterV1 as "quoterAddress" there.
