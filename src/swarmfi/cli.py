@@ -21,6 +21,7 @@ from swarmfi.output import err_console
 COMMAND_MODULES: list[str] = [
     "swarmfi.demo",
     "swarmfi.ledger.cli",
+    "swarmfi.ledger.history_cli",
     "swarmfi.chain.cli",
     "swarmfi.chain.chains_cli",
     "swarmfi.chain.devnet_cli",
@@ -30,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.runner.cli",
     "swarmfi.orders.cli",
     "swarmfi.intent.cli",
+    "swarmfi.server.cli",
 ]
 
 

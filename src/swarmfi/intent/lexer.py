@@ -426,8 +426,14 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         noun_before = prev is not None and (
             prev.tag in ("num", "d.a", "d.the", "d.my") or prev.text.lower() == "total"
         )
-        if tok.tag == "v.supply" and tok.text.lower() == "supply" and noun_before:
+        if tok.tag == "v.supply" and tok.text.lower() == "supply" and noun_before and (
+            prev is None or prev.tag != "d.my"
+        ):
             tok.tag = "n.supply"
+        if tok.tag == "f" and _in_name(toks, i):
+            tok.tag = "cjk"  # 转100 USDC给老钱: a name goes on past a filler character
+        if _noun_use(toks, i):
+            tok.tag = _AS_NOUN[tok.tag]  # "of my deposit", 存款里的, "my USDC borrow": a position
         after = toks[i + 1].tag if i + 1 < len(toks) else None
         if tok.tag in _TURNED and after == "d.my" and _to_me(tok, toks[i + 1]):
             tok.tag = "x.turn"  # "lend me 100 USDC" is a borrow: never read as a supply
@@ -477,6 +483,48 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         ) and toks[i + 2].tag not in ("tok", "word", "pair", "r.it", "cjk", "n.token"):
             tok.tag = "f"
     return toks
+
+
+# Words that are both an action and the position it makes: read as the noun where a noun
+# stands (after my/the/your, before a locative 里/中/的, as the object of another verb).
+_AS_NOUN = {"v.supply": "n.supplied", "v.borrow": "n.debt"}
+_DUAL = frozenset({"deposit", "deposits", "supply", "borrow", "borrows", "存款", "抵押", "贷款",
+                   "借款"})  # fmt: skip
+_OWNERS = frozenset({"d.my", "d.the", "d.a"})
+_LOCATIVES = frozenset({"里", "中", "里的", "中的", "里面", "内", "的"})
+_SUBJECTS = frozenset({"i", "we", "我", "我们"})
+
+
+_PARTICLES = frozenset("吧呢吗啊了的呀哦啦嘛哈嗯着过地得个")
+
+
+def _in_name(toks: list[Tok], i: int) -> bool:
+    """toks[i], one Chinese character, is glued to a name said after 给/转给/到."""
+    tok, prev = toks[i], toks[i - 1] if i else None
+    if len(tok.text) != 1 or tok.text.isascii() or tok.text in _PARTICLES or prev is None:
+        return False
+    return prev.tag == "cjk" and prev.end == tok.start and i >= 2 and (
+        toks[i - 2].tag in ("p.give", "p.to") or toks[i - 2].tag == "cjk"
+    )
+
+
+def _noun_use(toks: list[Tok], i: int) -> bool:
+    """Whether the action word toks[i] stands where a noun does: "take out 100 USDC of my
+    deposit", "repay half of my USDC borrow", 从我的存款里取出, 提取存款中的1个WETH."""
+    tok = toks[i]
+    if tok.tag not in _AS_NOUN or tok.text.lower() not in _DUAL:
+        return False
+    prev = toks[i - 1] if i else None
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if prev is not None and prev.tag in _OWNERS and prev.text.lower() not in _SUBJECTS:
+        return True
+    if prev is not None and prev.tag == "tok" and i >= 2 and toks[i - 2].tag in _OWNERS:
+        return True  # "my USDC borrow"
+    if after is not None and after.text in _LOCATIVES and after.start == tok.end:
+        return True
+    return not tok.text.isascii() and prev is not None and prev.end == tok.start and (
+        prev.tag in ACTION_VERBS
+    )  # 提取存款: the object of another verb
 
 
 _CLASSIFIERS = ("个", "种", "款", "只", "项")
