@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.ledger.cli",
     "swarmfi.ledger.history_cli",
     "swarmfi.chain.cli",
+    "swarmfi.chain.chains_cli",
     "swarmfi.chain.devnet_cli",
     "swarmfi.chain.wallet_cli",
     "swarmfi.guard.cli",
