@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (case texts are kept whole)
+
 """Writes heldout_new.jsonl: held-out cases written before the parser fixes of issue 12.
 
 Kept apart from the regression cases: an expected answer here is only changed when it is
