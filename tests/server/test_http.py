@@ -2,11 +2,11 @@
 
 import json
 import stat
+import urllib.error
 import urllib.request
 from decimal import Decimal
 
 import pytest
-
 from tests.server.support import Served
 
 SWAP = "swap 1 ETH for USDC"
