@@ -25,8 +25,8 @@ from web3 import EthereumTesterProvider, Web3
 
 from swarmfi.chain.compile import compile_contract
 from swarmfi.chain.node import DevnetNode
-from swarmfi.chain.provider import DevnetProvider
-from swarmfi.chain.server import running
+from swarmfi.chain.node.provider import DevnetProvider
+from swarmfi.chain.node.server import running
 from swarmfi.chain.wallet import LocalSigner, test_accounts
 
 QUICK = "--quick" in sys.argv

@@ -31,7 +31,7 @@ from web3 import Web3
 from swarmfi.chain import calls
 from swarmfi.chain.base import TxRequest
 from swarmfi.chain.devnet import DevnetChain, open_devnet
-from swarmfi.chain.provider import DevnetProvider
+from swarmfi.chain.node.provider import DevnetProvider
 from swarmfi.chain.wallet import test_account
 
 QUICK = "--quick" in sys.argv

@@ -3,7 +3,7 @@ serves a devnet node.
 
 A test module provides a fixture named `rpc` returning an `RpcTarget` (a Web3
 connected to the endpoint, funded signers, the chain id), then pulls the tests
-in with ``from .conformance import *``. `test_node_conformance.py` runs them
+in with ``from .conformance import *``. `node/test_conformance.py` runs them
 against the in-process provider and the HTTP server on loopback; the RPC
 backend reuses them against the HTTP server.
 """

@@ -28,8 +28,8 @@ from swarmfi import cli
 from swarmfi.chain import genesis
 from swarmfi.chain.base import TxRequest
 from swarmfi.chain.devnet import open_devnet
+from swarmfi.chain.node.server import running
 from swarmfi.chain.rpc import RpcChain
-from swarmfi.chain.server import running
 from swarmfi.chain.wallet import TEST_MNEMONIC, TEST_PATH, Keystore, test_account
 from swarmfi.errors import ChainProviderError, PlanError
 from swarmfi.guard.sandbox import open_sandbox

@@ -47,7 +47,7 @@ def devnet() -> None:
 )
 def serve_command(port: int, state_dir: Path | None, ephemeral: bool, as_json: bool) -> None:
     """Serve the devnet (genesis market, saved state) over HTTP JSON-RPC until Ctrl-C."""
-    from swarmfi.chain.server import DevnetHTTPServer
+    from swarmfi.chain.node.server import DevnetHTTPServer
     from swarmfi.chain.sync import run_sync
 
     chain = open_for_serving(state_dir, ephemeral)

@@ -47,7 +47,7 @@ class InProcess:
         self.node, self.lock, self.after = node, lock, after
 
     async def request(self, method: str, params: list[Any]) -> Any:
-        from swarmfi.chain.node_rpc import RpcError
+        from swarmfi.chain.node.jsonrpc import RpcError
 
         try:
             with self.lock:

@@ -173,7 +173,7 @@ class DevnetStore:
         return node_from(dump, accounts, dict(dump.meta["head"]))
 
     def _replay(self, node: Any, history: list[Any]) -> None:
-        from swarmfi.chain.node_rpc import RpcError
+        from swarmfi.chain.node.jsonrpc import RpcError
 
         try:
             node.replay(history)

@@ -328,6 +328,14 @@ extra_contracts = []
 
 # Approvals are always for exactly what a step needs; unlimited ones are refused.
 
+# Plans that callers other than you (MCP clients, the HTTP API, agents) may run without
+# your approval of each one; without this table every such plan waits for you.
+# [auto_approve]
+# max_tx_usd = 50
+# max_day_usd = 200
+# actions = ["swap"]
+# address_book_only = true
+
 # Transfers go only to an address typed in the instruction or named here.
 # Mixed-case addresses must pass their EIP-55 checksum.
 [address_book]

@@ -13,8 +13,8 @@ from typing import Any
 from coincurve import PublicKey
 
 from swarmfi.chain.hashing import keccak256
-from swarmfi.chain.node_rlp import RlpError, rlp_decode_list, rlp_encode, rlp_prefix
-from swarmfi.chain.node_rpc import bad_params
+from swarmfi.chain.node.jsonrpc import bad_params
+from swarmfi.chain.node.rlp import RlpError, rlp_decode_list, rlp_encode, rlp_prefix
 
 SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 MAX_INITCODE_SIZE = 49_152  # EIP-3860

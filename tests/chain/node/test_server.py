@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from swarmfi.chain.node import DevnetNode
-from swarmfi.chain.server import running
+from swarmfi.chain.node.server import running
 
 
 def post(url: str, body: bytes, headers: dict[str, str] | None = None) -> tuple[int, dict, bytes]:
@@ -163,7 +163,7 @@ def test_cli_reports_a_corrupt_state_file(tmp_path: Path) -> None:
 def test_provider_and_server_share_the_node_lock() -> None:
     from web3 import Web3
 
-    from swarmfi.chain.provider import DevnetProvider
+    from swarmfi.chain.node.provider import DevnetProvider
 
     node = DevnetNode()
     w3 = Web3(DevnetProvider(node))

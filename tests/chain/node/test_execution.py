@@ -9,7 +9,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from swarmfi.chain.node import DEFAULT_COINBASE, DevnetNode
-from swarmfi.chain.node_rpc import RpcError
+from swarmfi.chain.node.jsonrpc import RpcError
 from swarmfi.chain.wallet import test_accounts
 
 SIGNERS = test_accounts(3)

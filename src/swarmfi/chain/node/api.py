@@ -1,6 +1,6 @@
 """The JSON-RPC methods of the devnet node, one Python method per RPC name.
 
-Each method takes the raw `params` value, parses it with `node_rpc.take`, and
+Each method takes the raw `params` value, parses it with `jsonrpc.take`, and
 returns a JSON-ready result or raises `RpcError`. State is only kept for the
 head block: "latest", "pending", "safe", "finalized" and the head's number are
 accepted for state reads; older blocks get a -32000 error saying so.
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from swarmfi.chain.node_blocks import (
+from swarmfi.chain.node.blocks import (
     Block,
     block_json,
     log_json,
@@ -21,7 +21,8 @@ from swarmfi.chain.node_blocks import (
     receipt_json,
     tx_json,
 )
-from swarmfi.chain.node_rpc import (
+from swarmfi.chain.node.execution import ExecError, Outcome, revert_reason
+from swarmfi.chain.node.jsonrpc import (
     EXECUTION_REVERTED,
     INVALID_INPUT,
     REQUIRED,
@@ -39,8 +40,7 @@ from swarmfi.chain.node_rpc import (
     take,
     word_hex,
 )
-from swarmfi.chain.node_state import ExecError, Outcome, revert_reason
-from swarmfi.chain.node_tx import floor_gas, intrinsic_gas
+from swarmfi.chain.node.transactions import floor_gas, intrinsic_gas
 
 if TYPE_CHECKING:
     from swarmfi.chain.node import DevnetNode

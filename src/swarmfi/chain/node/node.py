@@ -6,7 +6,7 @@ transaction.
     node.handle({"jsonrpc": "2.0", "id": 1, "method": "eth_blockNumber", "params": []})
 
 The Python methods here (send_raw_transaction, mine, snapshot, revert, fund,
-seal, replay) are what the RPC methods in `node_api` call. `handle` and
+seal, replay) are what the RPC methods in `api` call. `handle` and
 `handle_json` hold `node.lock` (re-entrant), which the provider and the HTTP
 server share; Python callers that touch the node or `node.evm` from several
 threads hold it too. Known limits: the
@@ -28,8 +28,9 @@ from typing import Any
 from pyrevm import EVM, CfgEnv, Env
 
 from swarmfi.chain.hashing import keccak256
-from swarmfi.chain.node_blocks import GAS_LIMIT, ZERO_HASH, Block, Receipt, log_bloom
-from swarmfi.chain.node_rpc import (
+from swarmfi.chain.node.blocks import GAS_LIMIT, ZERO_HASH, Block, Receipt, log_bloom
+from swarmfi.chain.node.execution import EvmState, ExecError
+from swarmfi.chain.node.jsonrpc import (
     INTERNAL_ERROR,
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
@@ -39,8 +40,7 @@ from swarmfi.chain.node_rpc import (
     bad_params,
     error_response,
 )
-from swarmfi.chain.node_state import EvmState, ExecError
-from swarmfi.chain.node_tx import (
+from swarmfi.chain.node.transactions import (
     MAX_INITCODE_SIZE,
     SignedTx,
     decode_raw_tx,
@@ -95,7 +95,7 @@ class DevnetNode:
         genesis_timestamp: int | None = None,
         first_block: int = 0,
     ) -> None:
-        from swarmfi.chain.node_api import NodeApi  # the RPC surface, one method per name
+        from swarmfi.chain.node.api import NodeApi  # the RPC surface, one method per name
 
         self.lock = threading.RLock()
         self.evm = evm if evm is not None else new_evm(chain_id)

@@ -8,12 +8,12 @@ import pytest
 from web3 import Web3
 
 from swarmfi.chain.node import DevnetNode
-from swarmfi.chain.provider import DevnetProvider
-from swarmfi.chain.server import running
+from swarmfi.chain.node.provider import DevnetProvider
+from swarmfi.chain.node.server import running
 from swarmfi.chain.wallet import test_accounts
 
-from .conformance import *  # noqa: F403
-from .conformance import RpcTarget
+from ..conformance import *  # noqa: F403
+from ..conformance import RpcTarget
 
 
 def funded_node() -> tuple[DevnetNode, list]:

@@ -9,8 +9,8 @@ from eth_utils import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swarmfi.chain.node_rpc import RpcError
-from swarmfi.chain.node_tx import decode_raw_tx, floor_gas, intrinsic_gas, rlp_encode
+from swarmfi.chain.node.jsonrpc import RpcError
+from swarmfi.chain.node.transactions import decode_raw_tx, floor_gas, intrinsic_gas, rlp_encode
 
 KEY = "0x" + "4c" * 32
 SENDER = Account.from_key(KEY).address.lower()

@@ -9,7 +9,7 @@ import rlp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from swarmfi.chain.node_rlp import RlpError, rlp_decode_list, rlp_encode
+from swarmfi.chain.node.rlp import RlpError, rlp_decode_list, rlp_encode
 
 items = st.recursive(
     st.binary(max_size=80) | st.integers(0, 2**256 - 1),

@@ -12,11 +12,11 @@ from web3 import Web3
 
 from swarmfi.chain.compile import compile_contract
 from swarmfi.chain.node import DevnetNode
-from swarmfi.chain.node_rpc import RpcError
-from swarmfi.chain.provider import DevnetProvider
+from swarmfi.chain.node.jsonrpc import RpcError
+from swarmfi.chain.node.provider import DevnetProvider
 from swarmfi.chain.wallet import test_accounts
 
-from .conformance import DATA
+from ..conformance import DATA
 
 ALICE, BOB = test_accounts(2)
 STORED_TOPIC = "0x" + keccak(text="Stored(address,uint256)").hex()

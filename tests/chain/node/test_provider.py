@@ -15,7 +15,7 @@ from web3.datastructures import AttributeDict
 from web3.types import RPCEndpoint
 
 from swarmfi.chain.node import DevnetNode
-from swarmfi.chain.provider import NOT_PLAIN, AsyncDevnetProvider, DevnetProvider, as_json
+from swarmfi.chain.node.provider import NOT_PLAIN, AsyncDevnetProvider, DevnetProvider, as_json
 from swarmfi.chain.wallet import test_accounts
 
 ALICE, BOB = test_accounts(2)

@@ -13,8 +13,8 @@ from functools import lru_cache
 from typing import Any
 
 from swarmfi.chain.hashing import keccak256
-from swarmfi.chain.node_rpc import data_hex, qty
-from swarmfi.chain.node_tx import SignedTx, rlp_encode
+from swarmfi.chain.node.jsonrpc import data_hex, qty
+from swarmfi.chain.node.transactions import SignedTx, rlp_encode
 
 GAS_LIMIT = 30_000_000
 ELASTICITY = 2

@@ -21,7 +21,7 @@ from typing import Any
 from eth_abi import decode as abi_decode
 from pyrevm import EVM, AccountInfo, BlockEnv, TxEnv
 
-from swarmfi.chain.node_blocks import LogEntry
+from swarmfi.chain.node.blocks import LogEntry
 
 _REVERT = re.compile(r"^Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
 _HALT = re.compile(r"^Halt \{ reason: (.*), gas_used: (\d+) \}")
