@@ -2,6 +2,7 @@
 
 import json
 import stat
+import urllib.error
 import urllib.request
 from decimal import Decimal
 
