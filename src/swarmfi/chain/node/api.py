@@ -171,7 +171,9 @@ class NodeApi:
         )
         number = self._past(tag)
         world = self.node.world
-        value = world.slot(address, slot) if number is None else world.slot_at(address, slot, number)
+        value = (
+            world.slot(address, slot) if number is None else world.slot_at(address, slot, number)
+        )
         return word_hex(value)
 
     # -- calls -----------------------------------------------------------------------

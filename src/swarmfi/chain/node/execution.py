@@ -188,6 +188,7 @@ class EvmState:
         finally:
             self.evm.revert(checkpoint)
 
+
 def _with_nonce(info: AccountInfo, nonce: int) -> AccountInfo:
     # An account without code reads back `code` as b"\x00" (revm's padded empty bytecode);
     # passing that on would give an EOA one byte of code, and forks of this node would

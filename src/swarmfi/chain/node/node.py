@@ -41,7 +41,6 @@ from swarmfi.chain.node.jsonrpc import (
     bad_params,
     error_response,
 )
-from swarmfi.chain.node.world import WorldState
 from swarmfi.chain.node.transactions import (
     MAX_INITCODE_SIZE,
     SignedTx,
@@ -50,6 +49,7 @@ from swarmfi.chain.node.transactions import (
     intrinsic_gas,
     rlp_encode,
 )
+from swarmfi.chain.node.world import WorldState
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +101,7 @@ class DevnetNode:
         from swarmfi.chain.node.api import NodeApi  # the RPC surface, one method per name
 
         self.lock = threading.RLock()
+
         def factory() -> EVM:
             return new_evm(chain_id)
 
@@ -363,7 +364,11 @@ class DevnetNode:
         self.state.settle(self.head.number)
         self._last_mark += 1
         self._marks[self._last_mark] = _Mark(
-            len(self.world.diffs), len(self.blocks), len(self.history), self.time_offset, self.next_timestamp
+            len(self.world.diffs),
+            len(self.blocks),
+            len(self.history),
+            self.time_offset,
+            self.next_timestamp,
         )
         return self._last_mark
 
