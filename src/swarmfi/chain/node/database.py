@@ -85,7 +85,7 @@ class EvmDatabase:
 
     def rebuild(self) -> None:
         """A fresh EVM holding `world` (keeps the block environment)."""
-        block = self.evm.env.block
+        block: Any = self.evm.env.block  # type: ignore[misc]  # the stub types Env badly
         self.evm, self._known, self._ghosts = self.factory(), set(), set()
         self.evm.set_block_env(block)
         self._fill()
@@ -106,7 +106,8 @@ class EvmDatabase:
             for slot, value in found.get(address, ({}, ""))[0].items():
                 world.put((address, slot), value)
         database = cls(factory, world)
-        database.evm.set_block_env(evm.env.block)
+        block: Any = evm.env.block  # type: ignore[misc]  # the stub types Env badly
+        database.evm.set_block_env(block)
         return database
 
     # -- the ambient checkpoint ---------------------------------------------------------
