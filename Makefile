@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench clean replica
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,14 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint
+# The genuine Uniswap V3 / Aave V3 artifacts the test replica is built from (tests only).
+REPLICA := tests/replica
+$(REPLICA)/node_modules/.package-lock.json: $(REPLICA)/package.json $(REPLICA)/package-lock.json
+	npm ci --prefix $(REPLICA) --silent
+
+replica: $(REPLICA)/node_modules/.package-lock.json
+
+test: lint replica
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed

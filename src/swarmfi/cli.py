@@ -21,7 +21,9 @@ from swarmfi.output import err_console
 COMMAND_MODULES: list[str] = [
     "swarmfi.demo",
     "swarmfi.ledger.cli",
+    "swarmfi.ledger.history_cli",
     "swarmfi.chain.cli",
+    "swarmfi.chain.chains_cli",
     "swarmfi.chain.devnet_cli",
     "swarmfi.chain.wallet_cli",
     "swarmfi.guard.cli",
@@ -29,6 +31,7 @@ COMMAND_MODULES: list[str] = [
     "swarmfi.runner.cli",
     "swarmfi.orders.cli",
     "swarmfi.intent.cli",
+    "swarmfi.server.cli",
 ]
 
 
@@ -42,7 +45,8 @@ def app() -> None:
     and checked against your policy before anything is signed.
 
     Commands that report data take --json. Exit status: 2 bad input, 3 blocked by
-    policy, 4 simulation failed, 5 an outside provider failed, 70 a bug.
+    policy, 4 simulation failed or the chain diverged from it, 5 an outside provider
+    failed, 70 a bug, 130 interrupted or aborted at a prompt.
     """
 
 
@@ -64,6 +68,9 @@ def _report(error: SwarmfiError) -> int:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit status instead of exiting."""
+    from swarmfi import paths
+
+    paths.private_umask()  # state, ledger and keys: readable by this user only
     try:
         result = app.main(args=argv, standalone_mode=False, prog_name="swarmfi")
     except click.exceptions.Abort:

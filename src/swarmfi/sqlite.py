@@ -70,7 +70,7 @@ class SqliteFile:
     def _open(self, create: bool) -> sqlite3.Connection:
         try:
             if create:
-                paths.ensure_dir(self.path.parent)
+                paths.private_file(self.path)
             return sqlite3.connect(
                 self.path, timeout=self.busy_timeout_s, isolation_level=None,
                 check_same_thread=False,

@@ -273,7 +273,7 @@ def test_test_accounts_are_refused_off_the_devnet_chain(other_node, home, capsys
     assert cli.run(["run", "wrap 1 ETH", "--yes", "--rpc", url, "--account", "1"]) == 2
     err = capsys.readouterr().err
     assert "--account picks a devnet test account" in err
-    assert "chain id 1 (Ethereum mainnet)" in err and "pass --keystore PATH" in err
+    assert "chain id 1 (Ethereum)" in err and "pass --keystore PATH" in err
     assert cli.run(["balances", "--rpc", url]) == 2
     assert "pass --keystore PATH" in capsys.readouterr().err
     assert not (home / "ledger.sqlite3").exists()

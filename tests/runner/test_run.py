@@ -207,3 +207,59 @@ def test_tampered_ledger_fails_verify(tmp_path):
     result = _swarmfi(tmp_path, "ledger", "verify")
     assert result.returncode == 1
     assert "seq 1" in result.stdout + result.stderr
+
+
+KILL_AT_APPEND = """
+import os, sys
+from swarmfi.ledger.store import Ledger
+kind, nth = sys.argv[1], int(sys.argv[2])
+seen = {"n": 0}
+append = Ledger.append
+def killing_append(self, k, payload, run_id=None):
+    record = append(self, k, payload, run_id)
+    if k == kind:
+        seen["n"] += 1
+        if seen["n"] == nth:
+            os._exit(137)  # killed right after this record reached the disk
+    return record
+Ledger.append = killing_append
+from swarmfi.cli import run
+sys.exit(run(sys.argv[3:]))
+"""
+
+
+def _killed_at(home: Path, kind: str, nth: int, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SWARMFI_HOME": str(home),
+           "PYTHONPATH": str(Path(__file__).parents[2] / "src")}
+    return subprocess.run([sys.executable, "-c", KILL_AT_APPEND, kind, str(nth), *args],
+                          env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize(("kind", "nth"), [("clearance", 1), ("clearance", 2), ("step", 1)])
+def test_a_run_killed_after_any_clearance_or_step_is_resumed_and_finished(tmp_path, kind, nth):
+    """Killed right after the second step's clearance, the first step's swap stays done and
+    resume carries out the supply: every step exactly once."""
+    text = "swap 1 ETH for USDC, then supply half of it"
+    reference, crashed = tmp_path / "reference", tmp_path / "crashed"
+    assert _swarmfi(reference, "run", text, "--yes").returncode == 0
+    assert _killed_at(crashed, kind, nth, "run", text, "--yes").returncode == 137
+    resumed = _swarmfi(crashed, "resume", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert len(json.loads(resumed.stdout)["resumed"]) == 1
+    records = _ledger_json(crashed)
+    nonces = [r["payload"]["nonce"] for r in records if r["kind"] == "transaction"]
+    assert nonces == sorted(set(nonces)) and len(nonces) == 3  # swap, approve, supply
+    balances = [json.loads(_swarmfi(h, "balances", "--json").stdout)
+                for h in (reference, crashed)]
+    assert balances[0] == balances[1]
+    assert _swarmfi(crashed, "ledger", "verify").returncode == 0
+
+
+def test_state_directory_and_ledger_are_private_to_the_user(tmp_path):
+    home = tmp_path / "home"
+    assert _swarmfi(home, "run", "wrap 1 ETH", "--yes").returncode == 0
+    assert home.stat().st_mode & 0o777 == 0o700
+    for name in ("ledger.sqlite3", "ledger.sqlite3-wal"):
+        if (home / name).exists():
+            assert (home / name).stat().st_mode & 0o777 == 0o600, name
+    assert all(p.stat().st_mode & 0o077 == 0 for p in home.rglob("*"))

@@ -31,6 +31,7 @@ USD = Decimal(10) ** 8
 FEED_MAX_AGE_DEFAULT_S = 3_600 + 900
 FEED_MAX_AGE_S = {"USDC": 86_400 + 3_600, "USDT": 86_400 + 3_600}
 WAD = Decimal(10) ** 18
+ROUND = ["uint80", "int256", "uint256", "uint256", "uint80"]  # AggregatorV3 latestRoundData
 
 
 class Reader:
@@ -111,13 +112,13 @@ class Reader:
                 f"{key} in swarmfi's registry, so it cannot be valued",
                 hint="use a token with a price feed, or the devnet",
             )
-        round_data = self.view(feed, "latestRoundData()", (), ["uint80", "int256", "uint256",
-                                                                "uint256", "uint80"])  # fmt: skip
+        await check_sequencer(self.registry, self.view, self._now)
+        round_data = self.view(feed, "latestRoundData()", (), ROUND)
         (_, answer, _, updated_at, _), decimals = await self._all(
             [round_data, self.view(feed, "decimals()", (), ["uint8"])]
         )
         age = await self._now() - int(updated_at)
-        allowed = FEED_MAX_AGE_S.get(key, FEED_MAX_AGE_DEFAULT_S)
+        allowed = feed_max_age(registry, key)
         if int(answer) <= 0 or int(updated_at) == 0:
             raise ChainProviderError(f"the {key}/USD feed {feed} has no valid price ({answer})")
         if age > allowed:
@@ -204,6 +205,43 @@ class Reader:
             int(against),
             int(abstain),
             label,
+        )
+
+
+def feed_max_age(registry: Registry, key: str) -> int:
+    """How old `key`'s feed answer may be on this chain (L2 feeds: see swarmfi.chain.chains)."""
+    from swarmfi.chain import chains
+
+    if chains.SEQUENCER_FEED in registry.contracts:
+        return chains.L2_FEED_MAX_AGE_S
+    return FEED_MAX_AGE_S.get(key, FEED_MAX_AGE_DEFAULT_S)
+
+
+async def check_sequencer(
+    registry: Registry, view: Callable[..., Awaitable[Any]], now: NowFn
+) -> None:
+    """On an L2, refuse prices while Chainlink's sequencer-uptime feed says the sequencer is
+    down (answer 1) or came back less than the grace period ago; no-op elsewhere."""
+    from swarmfi.chain import chains
+
+    feed = registry.contracts.get(chains.SEQUENCER_FEED)
+    if feed is None:
+        return
+    _, answer, started_at, updated_at, _ = await view(feed, "latestRoundData()", (), ROUND)
+    changed_at = max(int(started_at), int(updated_at))  # the later one: fail closed
+    name = registry.name or f"chain {registry.chain_id}"
+    if int(answer) != 0:
+        raise ChainProviderError(
+            f"the {name} sequencer is down (uptime feed {feed}); swarmfi does not value or "
+            "trade on prices from a halted L2",
+            hint="retry once the sequencer is back and its grace period has passed",
+        )
+    since = await now() - changed_at
+    if changed_at == 0 or since < chains.SEQUENCER_GRACE_S:
+        raise ChainProviderError(
+            f"the {name} sequencer came back {max(since, 0)} s ago (uptime feed {feed}); "
+            f"prices are trusted {chains.SEQUENCER_GRACE_S} s after a restart",
+            hint=f"retry in {max(chains.SEQUENCER_GRACE_S - since, 1)} s",
         )
 
 

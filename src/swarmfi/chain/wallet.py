@@ -67,6 +67,13 @@ class LocalSigner:
 
         return bytes(Account.sign_transaction(tx, self._key).raw_transaction)
 
+    def sign_message(self, message: bytes) -> bytes:
+        """EIP-191 (`personal_sign`) signature of `message`: r || s || v, v in {27, 28}."""
+        from eth_account import Account
+        from eth_account.messages import encode_defunct
+
+        return bytes(Account.sign_message(encode_defunct(primitive=message), self._key).signature)
+
     def __repr__(self) -> str:
         return f"LocalSigner({self._address})"
 

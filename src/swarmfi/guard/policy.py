@@ -79,6 +79,19 @@ def _contract_entry(entry: str) -> str:
 Address = Annotated[str, AfterValidator(checksum_address)]
 
 
+class AutoApprove(BaseModel):
+    """`[auto_approve]`: plans a caller other than the user (MCP, HTTP, agents) may run
+    without a person approving each one; every limit must hold, and the rest of the
+    policy still applies (swarmfi.server.approvals.fits_auto_approve)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    max_tx_usd: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
+    max_day_usd: Decimal = Field(default=Decimal(0), ge=0, allow_inf_nan=False)
+    actions: tuple[str, ...] = ()
+    address_book_only: bool = True
+
+
 class Policy(BaseModel):
     """The limits a plan must respect; field names are the keys of the TOML file."""
 
@@ -95,6 +108,7 @@ class Policy(BaseModel):
     allowed_contracts: tuple[str, ...] | None = None  # None: the chain registry's contracts
     extra_contracts: tuple[str, ...] = ()
     address_book: dict[str, Address] = Field(default_factory=dict)
+    auto_approve: AutoApprove | None = None  # None: every remote plan needs a person
 
     _path: Path | None = PrivateAttr(default=None)
     _loaded: bool = PrivateAttr(default=False)
@@ -216,6 +230,7 @@ _FIXES = {
     "allowed_contracts": 'write a list of addresses or registry names, e.g. ["router", "0x…"]',
     "extra_contracts": 'write a list of addresses, e.g. extra_contracts = ["0x…"]',
     "address_book": 'write one name = "0x…" line per address, under the address_book table',
+    "auto_approve": 'e.g. [auto_approve] max_tx_usd = 50, max_day_usd = 200, actions = ["swap"]',
 }
 
 
@@ -312,6 +327,14 @@ extra_tokens = []
 extra_contracts = []
 
 # Approvals are always for exactly what a step needs; unlimited ones are refused.
+
+# Plans that callers other than you (MCP clients, the HTTP API, agents) may run without
+# your approval of each one; without this table every such plan waits for you.
+# [auto_approve]
+# max_tx_usd = 50
+# max_day_usd = 200
+# actions = ["swap"]
+# address_book_only = true
 
 # Transfers go only to an address typed in the instruction or named here.
 # Mixed-case addresses must pass their EIP-55 checksum.

@@ -40,6 +40,13 @@ def invalid(message: str) -> Refuse:
     return Refuse("invalid", message)
 
 
+def not_an_instruction(message: str) -> Refuse:
+    """An `invalid` refusal that stands: the text was read and is no instruction (a
+    negation, a question, a report of the past, a hypothetical, quoted or reported words,
+    advice asked for, a cancellation or a correction); no model may turn it into one."""
+    return Refuse("invalid", message, settled=True)
+
+
 # ---- noun phrases -----------------------------------------------------------
 
 QUANTITY = frozenset({"num", "usd", "pct", "frac", "badfrac", "q.all", "q.some"})

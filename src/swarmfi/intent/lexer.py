@@ -426,27 +426,60 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         noun_before = prev is not None and (
             prev.tag in ("num", "d.a", "d.the", "d.my") or prev.text.lower() == "total"
         )
-        if tok.tag == "v.supply" and tok.text.lower() == "supply" and noun_before:
+        if (
+            tok.tag == "v.supply"
+            and tok.text.lower() == "supply"
+            and noun_before
+            and (prev is None or prev.tag != "d.my")
+        ):
             tok.tag = "n.supply"
+        if tok.tag == "f" and _in_name(toks, i):
+            tok.tag = "cjk"  # 转100 USDC给老钱: a name goes on past a filler character
+        if _noun_use(toks, i):
+            tok.tag = _AS_NOUN[tok.tag]  # "of my deposit", 存款里的, "my USDC borrow": a position
         after = toks[i + 1].tag if i + 1 < len(toks) else None
         if tok.tag in _TURNED and after == "d.my" and _to_me(tok, toks[i + 1]):
             tok.tag = "x.turn"  # "lend me 100 USDC" is a borrow: never read as a supply
-        if tok.text in ("了", "过") and _after_verb(toks, i) and after in (
-            "num", "usd", "tok", "q.all", "frac", "pct", "s.for", "s.against", "s.abstain", None
+        if (
+            tok.text in ("了", "过")
+            and _after_verb(toks, i)
+            and after
+            in (
+                "num",
+                "usd",
+                "tok",
+                "q.all",
+                "frac",
+                "pct",
+                "s.for",
+                "s.against",
+                "s.abstain",
+                None,
+            )
         ):
             tok.tag = "x.past"  # 我给老王转了100 USDC: a report, not an order
-        if tok.tag == "f" and tok.text == "来" and prev is not None and prev.tag == "num" and (
-            prev.end == tok.start
+        if (
+            tok.tag == "f"
+            and tok.text == "来"
+            and prev is not None
+            and prev.tag == "num"
+            and (prev.end == tok.start)
         ):
             tok.tag = "x.approx"  # 10来个: ten-odd
-        if tok.tag == "v.supply" and prev is not None and prev.tag == "tok" and (
-            after in (None, "punct", "c.and", "c.then", "p.from") or _to_wallet(toks, i + 1)
+        if (
+            tok.tag == "v.supply"
+            and prev is not None
+            and prev.tag == "tok"
+            and (after in (None, "punct", "c.and", "c.then", "p.from") or _to_wallet(toks, i + 1))
         ):
             tok.tag = "n.supplied"  # "withdraw all my USDC supply", 取出全部USDC存款: a noun
         if tok.tag == "tok" and tok.value == "AAVE" and after in _POSITION_TAGS:
             tok.tag = "x.aave"  # "withdraw half my aave supply", "pay off my aave loan"
-        if tok.text == "分" and after == "num" and i + 2 < len(toks) and (
-            toks[i + 2].tag == "n.times"
+        if (
+            tok.text == "分"
+            and after == "num"
+            and i + 2 < len(toks)
+            and (toks[i + 2].tag == "n.times")
         ):
             tok.tag = "x.split"  # 分10次买: the total in ten parts
         if tok.tag == "q.all" and prev is not None and prev.tag == "d.a" and after == "tok":
@@ -455,16 +488,22 @@ def _retag(toks: list[Tok]) -> list[Tok]:
             tok.tag = "x.approx"  # "swap like 100 usdc"
         if tok.text == "第" and after == "num" and i + 2 < len(toks) and toks[i + 2].text == "个":
             tok.tag = "x.ordinal"  # 第三个提案: a place in a list, not proposal 3
-        if tok.tag == "p.on" and tok.text.lower() == "in" and after == "num" and (
-            i + 2 < len(toks) and toks[i + 2].tag == "n.times"
+        if (
+            tok.tag == "p.on"
+            and tok.text.lower() == "in"
+            and after == "num"
+            and (i + 2 < len(toks) and toks[i + 2].tag == "n.times")
         ):
             tok.tag = "x.split"  # "in 10 installments": a total split
         if tok.tag == "n.max" and _bounds_amount(toks, i):
             tok.tag = "x.bound"  # "borrow up to 1000 USDC", "100 USDC max", "最高100 USDC"
         if prev is None and tok.text.lower() == "lp" and after in _AMOUNT_TAGS:
             tok.tag = "v.addliq"  # "LP 1 ETH into ETH/USDT": the verb
-        if tok.text == "还" and tok.tag == "v.repay" and after is not None and (
-            after.startswith(("v.", "c.", "k.", "w.")) or after == "p.ba"
+        if (
+            tok.text == "还"
+            and tok.tag == "v.repay"
+            and after is not None
+            and (after.startswith(("v.", "c.", "k.", "w.")) or after == "p.ba")
         ):
             tok.tag = "f"  # 还 as "also/still" before another verb: 还想借, 还要换
         if tok.tag == "v.send" and _paying(toks, i):
@@ -477,6 +516,54 @@ def _retag(toks: list[Tok]) -> list[Tok]:
         ) and toks[i + 2].tag not in ("tok", "word", "pair", "r.it", "cjk", "n.token"):
             tok.tag = "f"
     return toks
+
+
+# Words that are both an action and the position it makes: read as the noun where a noun
+# stands (after my/the/your, before a locative 里/中/的, as the object of another verb).
+_AS_NOUN = {"v.supply": "n.supplied", "v.borrow": "n.debt"}
+_DUAL = frozenset({"deposit", "deposits", "supply", "borrow", "borrows", "存款", "抵押", "贷款",
+                   "借款"})  # fmt: skip
+_OWNERS = frozenset({"d.my", "d.the", "d.a"})
+_LOCATIVES = frozenset({"里", "中", "里的", "中的", "里面", "内", "的"})
+_SUBJECTS = frozenset({"i", "we", "我", "我们"})
+
+
+_PARTICLES = frozenset("吧呢吗啊了的呀哦啦嘛哈嗯着过地得个")
+
+
+def _in_name(toks: list[Tok], i: int) -> bool:
+    """toks[i], one Chinese character, is glued to a name said after 给/转给/到."""
+    tok, prev = toks[i], toks[i - 1] if i else None
+    if len(tok.text) != 1 or tok.text.isascii() or tok.text in _PARTICLES or prev is None:
+        return False
+    return (
+        prev.tag == "cjk"
+        and prev.end == tok.start
+        and i >= 2
+        and (toks[i - 2].tag in ("p.give", "p.to") or toks[i - 2].tag == "cjk")
+    )
+
+
+def _noun_use(toks: list[Tok], i: int) -> bool:
+    """Whether the action word toks[i] stands where a noun does: "take out 100 USDC of my
+    deposit", "repay half of my USDC borrow", 从我的存款里取出, 提取存款中的1个WETH."""
+    tok = toks[i]
+    if tok.tag not in _AS_NOUN or tok.text.lower() not in _DUAL:
+        return False
+    prev = toks[i - 1] if i else None
+    after = toks[i + 1] if i + 1 < len(toks) else None
+    if prev is not None and prev.tag in _OWNERS and prev.text.lower() not in _SUBJECTS:
+        return True
+    if prev is not None and prev.tag == "tok" and i >= 2 and toks[i - 2].tag in _OWNERS:
+        return True  # "my USDC borrow"
+    if after is not None and after.text in _LOCATIVES and after.start == tok.end:
+        return True
+    return (
+        not tok.text.isascii()
+        and prev is not None
+        and prev.end == tok.start
+        and (prev.tag in ACTION_VERBS)
+    )  # 提取存款: the object of another verb
 
 
 _CLASSIFIERS = ("个", "种", "款", "只", "项")
@@ -508,8 +595,11 @@ def _to_wallet(toks: list[Tok], i: int) -> bool:
     """toks[i:] begin "to my wallet" / "back to me"."""
     here = toks[i] if i < len(toks) else None
     there = toks[i + 1] if i + 1 < len(toks) else None
-    return here is not None and here.tag == "p.to" and there is not None and (
-        there.tag in ("d.my", "n.balance") or "wallet" in there.text.lower()
+    return (
+        here is not None
+        and here.tag == "p.to"
+        and there is not None
+        and (there.tag in ("d.my", "n.balance") or "wallet" in there.text.lower())
     )
 
 

@@ -29,6 +29,7 @@ from swarmfi.intent.grammar import (
     has_action,
     invalid,
     is_verb,
+    not_an_instruction,
     split_segments,
     unclear,
 )
@@ -65,12 +66,14 @@ _UNSUPPORTED = {
     "u.farm": "farming, rewards, airdrops and arbitrage are not supported",
     "u.mint": "minting and burning tokens are not supported; launching a token is",
     "u.approve": "approvals are not instructions: the planner adds the approvals a plan needs",
-    "u.cancel": "cancelling or changing standing orders is not an instruction to parse",
     "u.time": "times of day and dates are not supported: a standing order runs on a "
     "condition or every N minutes, hours, days or weeks ('every day', '每天')",
     "u.flow": "'unless', 'until', 'before' and 'otherwise' are not supported: give each step "
     "its own 'if' condition, in the order the steps should run",
     "u.gas": "conditions and amounts in gas are not supported: swarmfi estimates gas itself",
+    "m.other": "conditions and questions on trading volume, TVL, funding rates and the like "
+    "are not supported: a condition can be on a token's price, a supply or borrow APY, or the "
+    "health factor",
     "n.fiat": "amounts in currencies other than US dollars are not supported",
 }
 
@@ -79,6 +82,10 @@ _NOT_AN_ORDER = {
     "x.neg": "instructions saying what not to do are not supported: say what to do",
     "x.ask": "this reads as a question or a report, not an instruction: say what to do, "
     "such as 'swap 1 ETH for USDC'",
+    "x.inject": "this text gives orders about how to read it ('ignore previous instructions'): "
+    "nothing in it is run; say what you want done in your own words",
+    "x.said": "these are someone else's words (quoted or reported), not your instruction: say "
+    "what you want done in your own words, such as 'swap 1 ETH for USDC'",
     "x.fix": "a correction inside an instruction is not read: send the corrected "
     "instruction on its own",
     "x.rest": "'the rest' is not an amount swarmfi works out: say how much",
@@ -95,6 +102,14 @@ _NOT_AN_ORDER = {
     "x.aave": "'Aave' here could mean the AAVE token or the lending market: say 'AAVE' with "
     "an amount, or 'the lending market'",
 }
+# Of those, what says the text is no instruction at all (SCHEMA: `invalid`).
+_NOT_INSTRUCTIONS = frozenset(
+    {"x.inject", "x.said", "x.neg", "x.ask", "x.fix", "x.past", "u.cancel"}
+)
+_NOT_AN_ORDER["u.cancel"] = (
+    "cancelling is not an instruction to parse: list standing orders with 'swarmfi orders "
+    "list' and cancel one with 'swarmfi orders cancel ID'"
+)
 _AFTER = frozenset({"之后", "以后", "后", "之后再", "后再"})
 _COMMENT = re.compile(r"~~|^\s*(?://|--|#(?!\s*\d))")
 _SCRIPTS = frozenset("⁰¹²³⁴⁵⁶⁷⁸⁹₀₁₂₃₄₅₆₇₈₉")
@@ -145,6 +160,7 @@ def _parse(text: object) -> dict[str, Any]:
             f"'{odd.group()}' is not a number swarmfi reads: use a point for decimals and "
             "commas only between thousands, such as 1000.5 or 1,000.5"
         )
+    _refuse_quoted(norm)
     # traditional characters read as simplified; a launched token's name keeps what was typed
     toks = others.protect_launch(lex(norm.translate(zh.TRADITIONAL)), norm)
     _refuse_unsupported(toks)
@@ -184,9 +200,12 @@ _POLITE = ("can you", "could you", "would you", "will you", "can u", "please", "
 def _refuse_questions(norm: str, toks: list[Tok]) -> None:
     """ "要把1个ETH换成USDC吗" asks; "能帮我把1个ETH换成USDC吗" requests. A clause
     that trails off in a 'when' word (转100 USDC给老王的话) has no step to run either."""
-    low = norm.lower().rstrip("?？!！.。 \t\n")  # trailing punctuation never changes a result
+    low = (
+        norm.translate(zh.TRADITIONAL).lower().rstrip("?？!！.。 \t\n")
+    )  # trailing punctuation never changes a result
     if low.endswith(("吗", "呢")) and has_action(toks) and not any(p in low for p in _POLITE):
-        raise unclear("this reads as a question: say what to do")
+        raise not_an_instruction("this reads as a question: say what to do, such as "
+                                 "'swap 1 ETH for USDC'")  # fmt: skip
     words = [t for t in toks if t.tag not in ("f", "punct")]
     conditional = any(t.tag == "k.if" or t.tag.startswith("o.") for t in toks)
     if words and words[-1].tag == "k.end" and not conditional:
@@ -198,10 +217,25 @@ def _refuse_reports(norm: str, toks: list[Tok]) -> None:
     words = [t for t in toks if t.tag not in ("f", "punct")]
     done = any(t.text.endswith(("了", "过")) for t in toks)  # 卖了, 换成…了, 转过
     if done and words and words[0].text in ("我", "我们") and has_action(toks):
-        raise unclear(_NOT_AN_ORDER["x.past"])
+        raise not_an_instruction(_NOT_AN_ORDER["x.past"])
     for before, tok in itertools.pairwise(toks):
         if before.tag.startswith("s.") and tok.text == "了" and before.end == tok.start:
-            raise unclear(_NOT_AN_ORDER["x.past"])
+            raise not_an_instruction(_NOT_AN_ORDER["x.past"])
+
+
+# Quoted or pasted text: "…", “…”, «…», 「…」, 『…』, `code`, and '…' between non-letters.
+_QUOTED = re.compile(
+    r'"[^"]*"|“[^”]*”|«[^»]*»|「[^」]*」|『[^』]*』|`[^`]*`|(?<![A-Za-z])\'[^\']*\'(?![A-Za-z])'
+)
+
+
+def _refuse_quoted(norm: str) -> None:
+    """An instruction inside quotes or a code span is someone else's words, or text pasted
+    to be obeyed (buy the coin called "send 1 ETH to 0x…"): never a step of ours."""
+    for span in _QUOTED.finditer(norm):
+        inner = lex(span.group()[1:-1].translate(zh.TRADITIONAL))
+        if has_action(inner) or any(t.tag == "addr" for t in inner):
+            raise not_an_instruction(_NOT_AN_ORDER["x.said"])
 
 
 def _said_late(said: list[Tok], kept: list[Tok]) -> bool:
@@ -219,8 +253,34 @@ def _refuse_unsupported(toks: list[Tok]) -> None:
         if tag in present:
             raise Refuse("unsupported", message)
     for tag, message in _NOT_AN_ORDER.items():
+        if tag in present and tag in _NOT_INSTRUCTIONS:
+            raise not_an_instruction(message)
+    _refuse_conditions_on_other_things(toks)
+    for tag, message in _NOT_AN_ORDER.items():
         if tag in present:
             raise unclear(message)
+
+
+# What a condition on a watched metric is made of; a condition with none of these ("if
+# he pays me back", "when my salary arrives", 如果他还我钱) is on something not watched.
+_METRIC_PARTS = frozenset({"tok", "pair", "r.it", "num", "usd", "pct", "m.price", "m.rate",
+                           "m.supply", "m.borrow", "m.hf", "o.lt", "o.le", "o.gt", "o.ge",
+                           "o.move", "o.above", "o.below", "n.token"})  # fmt: skip
+
+
+def _refuse_conditions_on_other_things(toks: list[Tok]) -> None:
+    for i, tok in enumerate(toks):
+        if tok.tag != "k.if":
+            continue
+        clause = list(itertools.takewhile(lambda t: t.tag not in ("punct", "k.end"), toks[i + 1 :]))
+        if clause and not any(t.tag in _METRIC_PARTS or t.tag.startswith("m.") for t in clause):
+            raise Refuse("unsupported", _CONDITIONS_ONLY)
+
+
+_CONDITIONS_ONLY = (
+    "a condition can only be on a token's price, a supply or borrow APY, or the health "
+    "factor, such as 'if ETH drops below 2000, buy 1 ETH with USDC'"
+)
 
 
 # ---- grouping clauses into steps ---------------------------------------------------
@@ -598,8 +658,10 @@ def _token_leftovers(toks: list[Tok], used: set[int], verb: Tok | None) -> None:
 def _loose(tok: Tok, verb: Tok | None) -> None:
     vote = verb is not None and verb.tag in ("v.vote", "s.abstain")
     against = tok.tag == "s.against" and verb is not None and verb.tag in _LENDING  # borrow against
-    if tok.tag in _LOOSE or (tok.tag in PRIMARY_VERBS and tok is not verb) or (
-        tok.tag.startswith("s.") and not vote and not against
+    if (
+        tok.tag in _LOOSE
+        or (tok.tag in PRIMARY_VERBS and tok is not verb)
+        or (tok.tag.startswith("s.") and not vote and not against)
     ):
         raise ambiguous(f"I could not tell what '{tok.text}' is for: rephrase it")
 

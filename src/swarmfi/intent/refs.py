@@ -65,8 +65,8 @@ def places(rs: list[Role]) -> set[str]:
     found: set[str] = set()
     for r in rs:
         nouns = r.np.nouns
-        if "n.lending" in nouns:
-            found.add("lending")
+        if "n.lending" in nouns or (r.role == "from" and "n.supplied" in nouns):
+            found.add("lending")  # "pull 1 WETH out of my deposit": out of the lending market
         if r.np.pair is not None or nouns & {"n.pool", "n.liquidity"}:
             found.add("pool")
     return found

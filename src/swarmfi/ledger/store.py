@@ -37,7 +37,7 @@ APPLICATION_ID = 0x53574649  # "SWFI" in the SQLite header: this file is a swarm
 SCHEMA_VERSION = 1
 KINDS = (
     "intent", "plan", "preview", "approval", "transaction", "receipt",
-    "refusal", "order", "firing", "halt", "note",
+    "refusal", "order", "firing", "halt", "note", "anchor",
 )  # fmt: skip
 _KIND = re.compile(r"[a-z][a-z0-9_]{0,31}")
 _COLUMNS = "seq, kind, run_id, ts, payload, prev_hash, hash, cid"
@@ -267,8 +267,8 @@ class Ledger(SqliteFile):
         with self._snapshot() as conn:  # one snapshot for the rows and the seq counter
             used = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'records'").fetchone()
             rows = conn.execute(f"SELECT {_COLUMNS} FROM records ORDER BY seq")
-            stored = [_stored(row) for row in rows]
-        return check_chain(stored, expected_last=used[0] if used else 0, source=str(self.path))
+            stored = (_stored(row) for row in rows)  # streamed: memory stays bounded
+            return check_chain(stored, expected_last=used[0] if used else 0, source=str(self.path))
 
     def export(self, path: Path | str, payload_dir: Path | str | None = None) -> int:
         """Write every record to `path` as JSONL (canonical JSON, one record a line).

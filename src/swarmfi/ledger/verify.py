@@ -9,7 +9,7 @@ check runs over the SQLite store and over an exported JSONL file.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,8 @@ from typing import Any
 from swarmfi.errors import BugError
 from swarmfi.ledger.cid import cid_v1
 from swarmfi.ledger.hashing import GENESIS_HASH, canonical, record_hash
+
+MAX_PROBLEMS = 1000  # a report lists at most this many (memory stays bounded)
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,17 @@ def check_chain(
 ) -> VerifyReport:
     """Check `rows` (in stored order). `expected_last`: the highest seq ever written."""
     problems: list[Problem] = []
-    prev_seq, prev_hash, checked = 0, GENESIS_HASH, 0
+    prev_seq, prev_hash, checked, unlisted = 0, GENESIS_HASH, 0, 0
     for row in rows:
-        problems += _check_link(row, prev_seq, prev_hash)
-        problems += _check_content(row)
+        found = _check_link(row, prev_seq, prev_hash) + _check_content(row)
+        room = max(0, MAX_PROBLEMS - len(problems))
+        problems += found[:room]
+        unlisted += len(found) - len(found[:room])
         prev_seq, prev_hash, checked = row.seq, row.hash, checked + 1
     if expected_last > prev_seq:
         problems.append(_missing(prev_seq + 1, expected_last, "at the end (the ledger was cut)"))
+    if unlisted:
+        problems.append(Problem(prev_seq, "more", f"{unlisted} more problems are not listed"))
     head = prev_hash if checked else None
     return VerifyReport(not problems, checked, head, tuple(problems), source)
 
@@ -141,19 +147,24 @@ def _content_fault(row: StoredRow) -> str | None:
 
 def check_jsonl(path: Path) -> VerifyReport:
     """Check a full export (`Ledger.export`) the same way as the store itself."""
-    rows, problems = [], []
+    problems: list[Problem] = []
     with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            row = _row_from_line(line)
-            if row is None:
-                problems.append(Problem(number, "altered", f"line {number} is not a ledger record"))
-            else:
-                rows.append(row)
-    report = check_chain(rows, source=str(path))
+        report = check_chain(_jsonl_rows(lines, problems), source=str(path))
     if not problems:
         return report
     merged = tuple(sorted((*problems, *report.problems), key=lambda p: p.seq))
     return VerifyReport(False, report.checked, report.head, merged, report.source)
+
+
+def _jsonl_rows(lines: Iterable[str], problems: list[Problem]) -> Iterator[StoredRow]:
+    """The records of an export, one line at a time; lines that are none go to `problems`."""
+    for number, line in enumerate(lines, start=1):
+        row = _row_from_line(line)
+        if row is None:
+            if len(problems) < MAX_PROBLEMS:
+                problems.append(Problem(number, "altered", f"line {number} is not a ledger record"))
+        else:
+            yield row
 
 
 def _row_from_line(line: str) -> StoredRow | None:

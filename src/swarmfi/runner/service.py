@@ -127,7 +127,7 @@ class Runner:
     async def resume(self) -> list[RunResult]:
         """Finish every approved run a killed process left unfinished, sending nothing twice."""
         unfinished = [r.run_id for r in self.ledger.runs()
-                      if r.last_kind in ("approval", "transaction", "receipt", "step", "resume")]
+                      if r.last_kind != "done" and self.ledger.find("approval", r.run_id)]
         return [await self.resume_run(run_id) for run_id in unfinished if self._ours(run_id)]
 
     def _ours(self, run_id: str) -> bool:
