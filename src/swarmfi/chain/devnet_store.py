@@ -25,7 +25,7 @@ from typing import Any
 
 from swarmfi.chain import genesis
 from swarmfi.chain.base import Registry
-from swarmfi.chain.state import StateDump, StateTracker, read_dump, read_file, write_dump
+from swarmfi.chain.state import StateDump, read_dump, read_file, write_dump
 from swarmfi.chain.state import write_file as write_state_file
 from swarmfi.errors import StateError, UserInputError
 
@@ -49,34 +49,38 @@ def default_state_dir() -> Path:
 
 @dataclass
 class Loaded:
-    """A node on restored state and the tracker that can dump it."""
+    """A node on restored state."""
 
     node: Any
-    tracker: StateTracker
     accounts: list[str] = field(default_factory=list)
 
 
 def node_from(dump: StateDump, accounts: list[str], head: dict[str, int] | None = None) -> Loaded:
     """A DevnetNode on `dump` (genesis, or a base whose `head` block it resumes after)."""
     from swarmfi.chain.node import DevnetNode
+    from swarmfi.chain.node.world import world_from_dump
 
-    evm, tracker = genesis.new_evm(), StateTracker()
-    tracker.load(evm, dump)
+    world = world_from_dump(dump)
     if head is None:
         node = DevnetNode(
-            evm, genesis.CHAIN_ID, accounts=accounts, genesis_timestamp=genesis.GENESIS_TIMESTAMP
+            None,
+            genesis.CHAIN_ID,
+            world=world,
+            accounts=accounts,
+            genesis_timestamp=genesis.GENESIS_TIMESTAMP,
         )
     else:
         node = DevnetNode(
-            evm,
+            None,
             genesis.CHAIN_ID,
+            world=world,
             accounts=accounts,
             genesis_timestamp=head["timestamp"],
             first_block=head["number"],
             base_fee=head["base_fee"],
         )
         node.time_offset = head["time_offset"]
-    return Loaded(node, tracker, accounts)
+    return Loaded(node, accounts)
 
 
 def start_clock(node: Any) -> None:
@@ -186,7 +190,9 @@ class DevnetStore:
         """Dump the node's whole state as the next base and continue on a node resumed
         from it (in this process too, so every later open replays identically)."""
         seq, head = self.base + 1, head_of(loaded.node)
-        dump = loaded.tracker.dump(loaded.node.evm, {"seq": seq, "key": self.key, "head": head})
+        from swarmfi.chain.node.world import dump_of_world
+
+        dump = dump_of_world(loaded.node.world, {"seq": seq, "key": self.key, "head": head})
         write_dump(self.base_path(seq), dump, BASE_KIND)
         resumed = node_from(dump, loaded.accounts, head)
         self.base, self._saved = seq, None

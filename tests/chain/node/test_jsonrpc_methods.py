@@ -100,11 +100,18 @@ def test_a_crashing_method_is_an_internal_error_not_a_crash() -> None:
     assert rpc(node, "eth_chainId") == "0x7a69"
 
 
-def test_state_reads_only_at_the_head() -> None:
+def test_state_reads_at_any_block_since_the_first() -> None:
     node = node_with_funds()
     send(node, ALICE, to=BOB.address, value=1)
-    assert int(rpc(node, "eth_getBalance", ALICE.address, "0x1"), 16) > 0
-    assert rpc(node, "eth_getBalance", ALICE.address, "0x0")["code"] == -32000
+    after = int(rpc(node, "eth_getBalance", ALICE.address, "0x1"), 16)
+    assert 0 < after < 10**21 - 1
+    assert int(rpc(node, "eth_getBalance", ALICE.address, "0x0"), 16) == 10**21
+    assert int(rpc(node, "eth_getBalance", ALICE.address, "earliest"), 16) == 10**21
+    assert int(rpc(node, "eth_getBalance", BOB.address, {"blockNumber": "0x0"}), 16) == 10**21
+    block_hash = rpc(node, "eth_getBlockByNumber", "0x0", False)["hash"]
+    assert int(rpc(node, "eth_getBalance", BOB.address, {"blockHash": block_hash}), 16) == 10**21
+    assert rpc(node, "eth_getTransactionCount", ALICE.address, "0x0") == "0x0"
+    assert int(rpc(node, "eth_getBalance", ALICE.address, "latest"), 16) == after
     assert rpc(node, "eth_getBalance", ALICE.address, "0x99")["code"] == -32000
     assert rpc(node, "eth_getTransactionCount", ALICE.address, "pending") == "0x1"
     assert rpc(node, "eth_getBlockByNumber", "0x99", False) is None
@@ -233,7 +240,8 @@ def test_a_node_can_resume_at_a_later_block() -> None:
     assert history["oldestBlock"] == "0x64"
     assert history["baseFeePerGas"][0] == hex(5 * 10**9)
     assert int(rpc(node, "eth_getBalance", ALICE.address, "0x66"), 16) > 0
-    assert rpc(node, "eth_getBalance", ALICE.address, "0x65")["code"] == -32000
+    assert int(rpc(node, "eth_getBalance", ALICE.address, "0x64"), 16) == 10**21
+    assert rpc(node, "eth_getBalance", ALICE.address, "0x63")["code"] == -32000
 
 
 def test_logs_bloom_matches_eth_bloom() -> None:

@@ -9,7 +9,8 @@ accepted for state reads; older blocks get a -32000 error saying so.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ from swarmfi.chain.node.jsonrpc import (
     word_hex,
 )
 from swarmfi.chain.node.transactions import floor_gas, intrinsic_gas
+from swarmfi.chain.node.world import AccountRecord
 
 if TYPE_CHECKING:
     from swarmfi.chain.node import DevnetNode
@@ -61,6 +63,7 @@ class CallArgs:
     value: int
     gas: int | None
     gas_price: int
+    access_list: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
 
 class NodeApi:
@@ -116,34 +119,48 @@ class NodeApi:
             if block is None:
                 raise RpcError(INVALID_INPUT, f"block {value['blockHash']} not found")
             return int(block.number)
+        if isinstance(value, dict) and "blockNumber" in value:
+            return parse_block_tag(value["blockNumber"])
         return parse_block_tag(value)
 
-    def _state_at(self, tag: str | int) -> None:
-        head = self.node.head.number
-        if isinstance(tag, int) and tag != head:
-            if tag > head:
-                raise RpcError(INVALID_INPUT, f"block {tag} not found; the head is {head}")
+    def _state_block(self, tag: str | int) -> int | None:
+        """The block number whose state `tag` reads (None: the pending block)."""
+        node = self.node
+        head, first = node.head.number, node.blocks[0].number
+        if tag == "pending":
+            return None
+        number = self._number(tag)
+        if number > head:
+            raise RpcError(INVALID_INPUT, f"block {number} not found; the head is {head}")
+        if number < first:
             raise RpcError(
                 INVALID_INPUT,
-                f'historical state for block {tag} is not kept by this devnet; use "latest"',
+                f"state before block {first} is not kept (the devnet history was compacted "
+                f"there); ask for block {first} or later",
             )
-        if tag == "earliest" and head != self.node.blocks[0].number:
-            raise RpcError(INVALID_INPUT, 'historical state is not kept; use "latest"')
+        return number
+
+    def _past(self, tag: str | int) -> int | None:
+        """A block number before the head whose state is wanted, else None."""
+        number = self._state_block(tag)
+        return number if number is not None and number < self.node.head.number else None
+
+    def _account(self, address: str, tag: str | int) -> AccountRecord:
+        number = self._past(tag)
+        world = self.node.world
+        return world.account(address) if number is None else world.account_at(address, number)
 
     def eth_getBalance(self, params: Any) -> str:
         address, tag = take(params, (parse_address, REQUIRED), (self._tag, "latest"))
-        self._state_at(tag)
-        return qty(self.node.state.balance(address))
+        return qty(self._account(address, tag).balance)
 
     def eth_getTransactionCount(self, params: Any) -> str:
         address, tag = take(params, (parse_address, REQUIRED), (self._tag, "latest"))
-        self._state_at(tag)
-        return qty(self.node.state.nonce(address))
+        return qty(self._account(address, tag).nonce)
 
     def eth_getCode(self, params: Any) -> str:
         address, tag = take(params, (parse_address, REQUIRED), (self._tag, "latest"))
-        self._state_at(tag)
-        return data_hex(self.node.state.code(address))
+        return data_hex(self.node.world.codes[self._account(address, tag).code_hash])
 
     def eth_getStorageAt(self, params: Any) -> str:
         address, slot, tag = take(
@@ -152,8 +169,12 @@ class NodeApi:
             (parse_quantity, REQUIRED),
             (self._tag, "latest"),
         )
-        self._state_at(tag)
-        return word_hex(self.node.state.storage(address, slot))
+        number = self._past(tag)
+        world = self.node.world
+        value = (
+            world.slot(address, slot) if number is None else world.slot_at(address, slot, number)
+        )
+        return word_hex(value)
 
     # -- calls -----------------------------------------------------------------------
 
@@ -169,6 +190,7 @@ class NodeApi:
             parse_quantity(obj["value"], "value") if obj.get("value") is not None else 0,
             parse_quantity(obj["gas"], "gas") if obj.get("gas") is not None else None,
             self._call_price(obj, price),
+            parse_access_list(obj.get("accessList")),
         )
 
     def _call_price(self, obj: dict[str, Any], price: Any) -> int:
@@ -180,12 +202,31 @@ class NodeApi:
             return max_fee
         return min(max_fee, self.node.pending_base_fee() + parse_quantity(tip, "tip"))
 
+    @contextmanager
+    def _at(self, tag: str | int) -> Iterator[None]:
+        """Run the block's context (and, for a past block, its state) for calls."""
+        node = self.node
+        number = self._state_block(tag)
+        node.state.settle(node.head.number)
+        if number is None:
+            node.enter_pending_block()
+            yield
+            return
+        block = node.block(number)
+        assert block is not None
+        node.enter_block(block)
+        if number == node.head.number:
+            yield
+            return
+        with node.state.database.overlay(node.world.changed_after(number)):
+            yield
+
     def _simulate(self, args: CallArgs, gas: int) -> Outcome:
-        self.node.enter_pending_block()
         try:
             return self.node.state.simulate(
-                args.sender, args.to, args.data, args.value, gas, args.gas_price
-            )
+                args.sender, args.to, args.data, args.value, gas, args.gas_price,
+                args.access_list,
+            )  # fmt: skip
         except ExecError as exc:
             if "LackOfFund" in str(exc):
                 raise RpcError(
@@ -195,38 +236,39 @@ class NodeApi:
 
     def eth_call(self, params: Any) -> str:
         obj, tag = take(params, (lambda x: x, REQUIRED), (self._tag, "latest"))
-        self._state_at(tag)
         args = self._call_args(obj)
-        outcome = self._simulate(args, args.gas or self.node.head.gas_limit)
+        with self._at(tag):
+            outcome = self._simulate(args, args.gas or self.node.head.gas_limit)
         if not outcome.success:
             raise _failure_error(outcome)
         return data_hex(outcome.output)
 
     def eth_estimateGas(self, params: Any) -> str:
-        obj, tag = take(params, (lambda x: x, REQUIRED), (parse_block_tag, "pending"))
-        self._state_at(tag)
+        obj, tag = take(params, (lambda x: x, REQUIRED), (self._tag, "pending"))
         args = self._call_args(obj)
-        cap = args.gas or self._allowance(args)
-        outcome = self._simulate(args, cap)
-        if not outcome.success:
-            if outcome.halt_reason and "OutOfGas" in outcome.halt_reason:
-                raise RpcError(INVALID_INPUT, f"gas required exceeds allowance ({cap})")
-            raise _failure_error(outcome)
-        return qty(self._search_gas(args, outcome, cap))
+        with self._at(tag):
+            cap = args.gas or self._allowance(args, tag)
+            outcome = self._simulate(args, cap)
+            if not outcome.success:
+                if outcome.halt_reason and "OutOfGas" in outcome.halt_reason:
+                    raise RpcError(INVALID_INPUT, f"gas required exceeds allowance ({cap})")
+                raise _failure_error(outcome)
+            return qty(self._search_gas(args, outcome, cap))
 
-    def _allowance(self, args: CallArgs) -> int:
+    def _allowance(self, args: CallArgs, tag: str | int) -> int:
         """Geth's cap for an estimate without `gas`: what the sender can pay for."""
         limit = self.node.head.gas_limit
         if not args.gas_price:
             return limit
-        spendable = self.node.state.balance(args.sender) - args.value
+        spendable = self._account(args.sender, tag).balance - args.value
         if spendable < 0:
             raise RpcError(INVALID_INPUT, "insufficient funds for transfer")
         return min(limit, spendable // args.gas_price)
 
     def _search_gas(self, args: CallArgs, first: Outcome, cap: int) -> int:
         """The least gas limit at which the call still succeeds (binary search)."""
-        floor = max(intrinsic_gas(args.data, args.to is None), floor_gas(args.data))
+        intrinsic = intrinsic_gas(args.data, args.to is None, args.access_list)
+        floor = max(intrinsic, floor_gas(args.data))
         low = max(first.gas_used, floor) - 1
         high = cap
         guess = min(cap, (first.gas_used + first.gas_refunded + 2300) * 64 // 63)
@@ -446,3 +488,21 @@ def _topics_match(topics: tuple[bytes, ...], wanted: list[set[bytes] | None]) ->
     if len(wanted) > len(topics):
         return False  # geth: a filter longer than the log's topics never matches
     return all(w is None or topics[i] in w for i, w in enumerate(wanted))
+
+
+def parse_access_list(value: Any) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """An EIP-2930 access list: [{"address", "storageKeys": [32-byte hex, …]}, …]."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise bad_params("accessList must be a list of {address, storageKeys} objects")
+    entries = []
+    for item in value:
+        if not isinstance(item, dict) or "address" not in item:
+            raise bad_params("each accessList entry needs an address and storageKeys")
+        keys = item.get("storageKeys") or []
+        if not isinstance(keys, list):
+            raise bad_params("accessList storageKeys must be a list of 32-byte hex strings")
+        slots = tuple(int.from_bytes(parse_hash(k, "storage key"), "big") for k in keys)
+        entries.append((parse_address(item["address"], "accessList address"), slots))
+    return tuple(entries)

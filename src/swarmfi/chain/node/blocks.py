@@ -67,19 +67,24 @@ class Block:
     def seal(self) -> None:
         """Fix the bloom and hash, and stamp the receipts with the block."""
         self.bloom = or_blooms([r.bloom for r in self.receipts])
-        self.hash = keccak256(rlp_encode(self._header_fields()))
+        self.hash = block_hash(self.number)
         for index, receipt in enumerate(self.receipts):
             receipt.block_number, receipt.block_hash, receipt.index = self.number, self.hash, index
 
-    def _header_fields(self) -> list[Any]:
-        return [
-            self.parent_hash, bytes.fromhex(self.coinbase[2:]), self.bloom, self.number,
-            self.gas_limit, self.gas_used, self.timestamp, self.base_fee,
-            [r.tx.hash for r in self.receipts],
-        ]  # fmt: skip
-
     def next_base_fee(self, floor: int = 0) -> int:
         return max(floor, next_base_fee(self.base_fee, self.gas_used, self.gas_limit))
+
+
+@lru_cache(maxsize=512)
+def block_hash(number: int) -> bytes:
+    """The hash of block `number`: what pyrevm's BLOCKHASH opcode returns for it (keccak
+    of the decimal number), so that BLOCKHASH and the headers agree."""
+    return keccak256(str(number).encode())
+
+
+def prevrandao(number: int) -> bytes:
+    """PREVRANDAO inside block `number`, and its header's mixHash."""
+    return keccak256(b"swarmfi-devnet-prevrandao" + number.to_bytes(32, "big"))
 
 
 def next_base_fee(base_fee: int, gas_used: int, gas_limit: int) -> int:
@@ -202,7 +207,7 @@ def block_json(block: Block, full: bool) -> dict[str, Any]:
         "extraData": "0x", "size": qty(1000 + 120 * len(block.receipts)),
         "gasLimit": qty(block.gas_limit), "gasUsed": qty(block.gas_used),
         "timestamp": qty(block.timestamp), "transactions": txs, "uncles": [],
-        "baseFeePerGas": qty(block.base_fee), "mixHash": data_hex(ZERO_HASH),
+        "baseFeePerGas": qty(block.base_fee), "mixHash": data_hex(prevrandao(block.number)),
         "withdrawals": [], "withdrawalsRoot": data_hex(EMPTY_TRIE_ROOT),
         "blobGasUsed": "0x0", "excessBlobGas": "0x0",
         "parentBeaconBlockRoot": data_hex(ZERO_HASH),
@@ -216,6 +221,7 @@ def pending_block_json(head: Block, timestamp: int, base_fee: int) -> dict[str, 
         number=qty(head.number + 1), hash=None, parentHash=data_hex(head.hash), nonce=None,
         miner=None, logsBloom=data_hex(EMPTY_BLOOM), gasUsed="0x0",
         timestamp=qty(timestamp), transactions=[], baseFeePerGas=qty(base_fee),
+        mixHash=data_hex(prevrandao(head.number + 1)),
     )  # fmt: skip
     return shape
 

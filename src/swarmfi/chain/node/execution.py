@@ -15,13 +15,15 @@ snapshot; `revert()` applies pyrevm's revert and then subtracts the deltas.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from eth_abi import decode as abi_decode
-from pyrevm import EVM, AccountInfo, BlockEnv, TxEnv
+from pyrevm import AccountInfo, BlockEnv, TxEnv
 
-from swarmfi.chain.node.blocks import LogEntry
+from swarmfi.chain.node.blocks import GAS_LIMIT, LogEntry
+from swarmfi.chain.node.database import EvmDatabase, LiveEvm, exact_code
+from swarmfi.chain.node.world import Diff, WorldState
 
 _REVERT = re.compile(r"^Revert \{ gas_used: (\d+), output: 0x([0-9a-fA-F]*) \}")
 _HALT = re.compile(r"^Halt \{ reason: (.*), gas_used: (\d+) \}")
@@ -63,88 +65,69 @@ def revert_reason(output: bytes) -> str | None:
     return None
 
 
-@dataclass(slots=True)
-class Snapshot:
-    checkpoint: Any
-    loaded: frozenset[str]
-    balance_deltas: dict[str, int] = field(default_factory=dict)
-    nonce_deltas: dict[str, int] = field(default_factory=dict)
-
-
 class EvmState:
-    """Runs messages on `evm` and keeps unjournaled writes undoable."""
+    """Runs messages on the node's EVM (through `database`); reads come from `world`.
 
-    def __init__(self, evm: EVM) -> None:
-        self.evm = evm
-        self.snapshots: list[Snapshot] = []
+    Writes (`add_balance`, `bump_nonce`, `execute`) go to the EVM's journal; `commit`
+    makes them chain state as one `Diff`, `discard` drops them.
+    """
 
-    # -- reads ---------------------------------------------------------------
+    def __init__(self, database: EvmDatabase) -> None:
+        self.database = database
+        self.world: WorldState = database.world
+        self.evm: Any = LiveEvm(database)
+
+    # -- reads (current state) -------------------------------------------------------
 
     def balance(self, address: str) -> int:
-        return int(self.evm.get_balance(address))
+        return self.world.account(address).balance
 
     def nonce(self, address: str) -> int:
-        return int(self.evm.basic(address).nonce)
+        return self.world.account(address).nonce
 
     def code(self, address: str) -> bytes:
-        if self.evm.basic(address).code_hash == EMPTY_CODE_HASH:
-            return b""  # get_code may give revm's padded empty bytecode, b"\x00"
-        return self.evm.get_code(address) or b""
+        return self.world.code(address)
 
     def storage(self, address: str, slot: int) -> int:
-        return int(self.evm.storage(address, slot))
+        return self.world.slot(address, slot)
 
-    # -- unjournaled writes ----------------------------------------------------
+    # -- writes into the journal --------------------------------------------------------
 
     def add_balance(self, address: str, delta: int) -> None:
         if delta:
-            self.evm.set_balance(address, self.balance(address) + delta)
-            self._record(address, delta, 0)
+            self.evm.set_balance(address, int(self.evm.get_balance(address)) + delta)
 
     def bump_nonce(self, address: str) -> None:
         info = self.evm.basic(address)
         self.evm.insert_account_info(address, _with_nonce(info, info.nonce + 1))
-        self._record(address, 0, 1)
 
-    def _record(self, address: str, balance_delta: int, nonce_delta: int) -> None:
-        if not self.snapshots or address not in self.snapshots[-1].loaded:
-            return  # no snapshot, or pyrevm drops the account itself on revert
-        top = self.snapshots[-1]
-        top.balance_deltas[address] = top.balance_deltas.get(address, 0) + balance_delta
-        top.nonce_deltas[address] = top.nonce_deltas.get(address, 0) + nonce_delta
+    def settle(self, block: int) -> Diff:
+        """Commit whatever direct work left in the journal, so the next message starts
+        cold; an empty diff when there was none."""
+        if self.database.clean():
+            return Diff(block)
+        return self.database.commit(block)
 
-    # -- snapshots ---------------------------------------------------------------
+    def commit(self, block: int) -> Diff:
+        return self.database.commit(block)
 
-    def snapshot(self) -> int:
-        """Push a snapshot; returns its depth (1 for the outermost)."""
-        loaded = frozenset(key.lower() for key in self.evm.journal_state)
-        self.snapshots.append(Snapshot(self.evm.snapshot(), loaded))
-        return len(self.snapshots)
+    def discard(self) -> None:
+        self.database.discard()
 
-    def revert(self, depth: int) -> None:
-        """Undo everything since the snapshot at `depth`, and drop it and later ones."""
-        while len(self.snapshots) >= depth:
-            snap = self.snapshots.pop()
-            self.evm.revert(snap.checkpoint)
-            # revm undoes journaled changes as wrapping deltas, so a balance may pass
-            # through "negative" (mod 2**256) before our deltas bring it back.
-            for address, delta in snap.balance_deltas.items():
-                if delta:
-                    self.evm.set_balance(address, (self.balance(address) - delta) % 2**256)
-            for address, delta in snap.nonce_deltas.items():
-                if delta:
-                    self._set_nonce(address, (self.nonce(address) - delta) % 2**64)
-
-    def _set_nonce(self, address: str, nonce: int) -> None:
-        self.evm.insert_account_info(address, _with_nonce(self.evm.basic(address), nonce))
+    def undo(self, count: int) -> None:
+        """Take back the last `count` diffs (evm_revert)."""
+        self.database.discard()
+        for _ in range(count):
+            self.database.write(self.world.undo_last().changes)
 
     # -- execution -------------------------------------------------------------
 
-    def set_block(self, number: int, timestamp: int, coinbase: str, base_fee: int) -> None:
-        prevrandao = number.to_bytes(32, "big")
+    def set_block(
+        self, number: int, timestamp: int, coinbase: str, base_fee: int, prevrandao: bytes
+    ) -> None:
         block = BlockEnv(
             number=number, timestamp=timestamp, coinbase=coinbase, basefee=base_fee,
-            prevrandao=prevrandao, gas_limit=30_000_000,
+            prevrandao=prevrandao, gas_limit=GAS_LIMIT,
         )  # fmt: skip
         self.evm.set_block_env(block)
 
@@ -158,7 +141,13 @@ class EvmState:
         gas_price: int,
         access_list: tuple[tuple[str, tuple[int, ...]], ...] = (),
     ) -> Outcome:
-        """Run one message with state kept; raises ExecError if it cannot start."""
+        """Run one message into the journal; raises ExecError if it cannot start."""
+        coinbase = self.evm.env.block.coinbase
+        self.database.prepare((sender, to, coinbase))
+        # revm loads the coinbase and the access list without journaling them, and they
+        # would then outlive the checkpoint; loaded here first, they are journaled.
+        for address in (coinbase, *(a for a, _keys in access_list)):
+            self.evm.basic(address)
         if access_list:
             self.evm.set_tx_env(TxEnv(access_list=[(a, list(k)) for a, k in access_list]))
         try:
@@ -176,7 +165,7 @@ class EvmState:
                 # pyrevm's deploy charges gas itself when given a price (calls do not);
                 # price 0 keeps all fee accounting in the node for both kinds.
                 created = self.evm.deploy(sender, data, value=value, gas=gas)
-                output = self.code(created)
+                output = exact_code(self.evm.get_code(created), self.evm.basic(created).code_hash)
             else:
                 output = self.evm.message_call(
                     sender, to, data, value=value, gas=gas, gas_price=gas_price
@@ -192,7 +181,7 @@ class EvmState:
         )  # fmt: skip
 
     def simulate(self, *args: Any, **kwargs: Any) -> Outcome:
-        """`execute` on a throwaway checkpoint: nothing it does is kept."""
+        """`execute` on a clean journal, then thrown away: starts cold, keeps nothing."""
         checkpoint = self.evm.snapshot()
         try:
             return self.execute(*args, **kwargs)

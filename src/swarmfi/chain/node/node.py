@@ -28,7 +28,8 @@ from typing import Any
 from pyrevm import EVM, CfgEnv, Env
 
 from swarmfi.chain.hashing import keccak256
-from swarmfi.chain.node.blocks import GAS_LIMIT, ZERO_HASH, Block, Receipt, log_bloom
+from swarmfi.chain.node.blocks import GAS_LIMIT, ZERO_HASH, Block, Receipt, log_bloom, prevrandao
+from swarmfi.chain.node.database import EvmDatabase
 from swarmfi.chain.node.execution import EvmState, ExecError
 from swarmfi.chain.node.jsonrpc import (
     INTERNAL_ERROR,
@@ -48,6 +49,7 @@ from swarmfi.chain.node.transactions import (
     intrinsic_gas,
     rlp_encode,
 )
+from swarmfi.chain.node.world import WorldState
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ DEFAULT_COINBASE = "0xc014ba5ec014ba5ec014ba5ec014ba5ec014ba5e"
 class _Mark:
     """Where the chain stood when an evm_snapshot was taken."""
 
-    depth: int
+    diffs: int
     blocks: int
     history: int
     time_offset: int
@@ -87,6 +89,7 @@ class DevnetNode:
         evm: EVM | None = None,
         chain_id: int = DEFAULT_CHAIN_ID,
         *,
+        world: WorldState | None = None,
         accounts: Sequence[str] = (),
         coinbase: str = DEFAULT_COINBASE,
         base_fee: int = DEFAULT_BASE_FEE,
@@ -98,8 +101,16 @@ class DevnetNode:
         from swarmfi.chain.node.api import NodeApi  # the RPC surface, one method per name
 
         self.lock = threading.RLock()
-        self.evm = evm if evm is not None else new_evm(chain_id)
-        self.state = EvmState(self.evm)
+
+        def factory() -> EVM:
+            return new_evm(chain_id)
+
+        if evm is not None:
+            database = EvmDatabase.adopt(evm, factory)
+        else:
+            database = EvmDatabase(factory, world if world is not None else WorldState())
+        self.state = EvmState(database)
+        self.world = database.world
         self.chain_id = chain_id
         self.accounts = [a.lower() for a in accounts]
         self.coinbase = coinbase.lower()
@@ -167,6 +178,11 @@ class DevnetNode:
     # -- chain -------------------------------------------------------------------
 
     @property
+    def evm(self) -> Any:
+        """The EVM (a handle that follows rebuilds); direct changes need `seal`."""
+        return self.state.evm
+
+    @property
     def head(self) -> Block:
         return self.blocks[-1]
 
@@ -192,8 +208,16 @@ class DevnetNode:
         """Point the EVM's block environment at the block the next tx will land in."""
         number = self.head.number + 1
         self.state.set_block(
-            number, self.pending_timestamp(), self.coinbase, self.pending_base_fee()
-        )
+            number, self.pending_timestamp(), self.coinbase, self.pending_base_fee(),
+            prevrandao(number),
+        )  # fmt: skip
+
+    def enter_block(self, block: Block) -> None:
+        """Point the EVM's block environment at a mined block (eth_call on a block)."""
+        self.state.set_block(
+            block.number, block.timestamp, block.coinbase, block.base_fee,
+            prevrandao(block.number),
+        )  # fmt: skip
 
     def _open_block(self) -> Block:
         head = self.head
@@ -202,7 +226,7 @@ class DevnetNode:
             self.coinbase,
         )  # fmt: skip
         self.next_timestamp = None
-        self.state.set_block(block.number, block.timestamp, block.coinbase, block.base_fee)
+        self.enter_block(block)
         return block
 
     def _append(self, block: Block) -> Block:
@@ -228,8 +252,9 @@ class DevnetNode:
         a replayed history re-mines this block, so the same direct changes must be
         made again before `replay`.
         """
-        if self.state.snapshots:
+        if self._marks:
             raise bad_params("cannot seal while an evm_snapshot is open; revert it first")
+        self.state.commit(self.head.number + 1)
         block = self.mine(op="seal")
         self.history[-1]["label"] = label
         return block.number
@@ -237,7 +262,9 @@ class DevnetNode:
     def fund(self, address: str, wei: int) -> None:
         """Set the ether balance of `address` (undone by evm_revert)."""
         address = address.lower()
+        self.state.settle(self.head.number)
         self.state.add_balance(address, wei - self.state.balance(address))
+        self.state.commit(self.head.number)
         self.history.append({"op": "fund", "address": address, "wei": str(wei)})
 
     # -- transactions -----------------------------------------------------------
@@ -245,12 +272,15 @@ class DevnetNode:
     def send_raw_transaction(self, raw: bytes) -> bytes:
         """Validate, execute and mine `raw` in its own block; returns the tx hash."""
         tx = decode_raw_tx(raw)
+        self.state.settle(self.head.number)
         self._validate(tx)
         block = self._open_block()
         try:
             receipt = self._apply(tx, block)
         except ExecError as exc:
+            self.state.discard()
             raise RpcError(TX_REJECTED, f"transaction rejected by the EVM: {exc}") from None
+        self.state.commit(block.number)
         block.receipts.append(receipt)
         self._append(block)
         self.history.append({"op": "tx", "raw": raw.hex(), "ts": block.timestamp})
@@ -298,6 +328,8 @@ class DevnetNode:
 
     def _apply(self, tx: SignedTx, block: Block) -> Receipt:
         price = tx.effective_price(block.base_fee)
+        created = create_address(tx.sender, tx.nonce) if tx.to is None else None
+        self.state.database.prepare((created,))
         outcome = self.state.execute(
             tx.sender, tx.to, tx.data, tx.value, tx.gas, price, tx.access_list
         )
@@ -306,7 +338,6 @@ class DevnetNode:
             self.state.bump_nonce(tx.sender)
         self.state.add_balance(tx.sender, -gas_used * price)
         self.state.add_balance(block.coinbase, gas_used * (price - block.base_fee))
-        created = create_address(tx.sender, tx.nonce) if tx.to is None else None
         return Receipt(
             tx, outcome.success, gas_used, gas_used, price, created, outcome.logs,
             outcome.output, log_bloom(outcome.logs),
@@ -330,10 +361,14 @@ class DevnetNode:
 
     def snapshot(self) -> int:
         """evm_snapshot: returns an id for `revert`."""
-        depth = self.state.snapshot()
+        self.state.settle(self.head.number)
         self._last_mark += 1
         self._marks[self._last_mark] = _Mark(
-            depth, len(self.blocks), len(self.history), self.time_offset, self.next_timestamp
+            len(self.world.diffs),
+            len(self.blocks),
+            len(self.history),
+            self.time_offset,
+            self.next_timestamp,
         )
         return self._last_mark
 
@@ -342,8 +377,8 @@ class DevnetNode:
         mark = self._marks.get(snapshot_id)
         if mark is None:
             return False
-        self.state.revert(mark.depth)
-        self._marks = {k: m for k, m in self._marks.items() if m.depth < mark.depth}
+        self.state.undo(len(self.world.diffs) - mark.diffs)
+        self._marks = {k: m for k, m in self._marks.items() if k < snapshot_id}
         for block in self.blocks[mark.blocks :]:
             self.block_index.pop(block.hash, None)
             for receipt in block.receipts:
